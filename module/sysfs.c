@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/altjit/: the run-time knob and the counters.
+ *   mode   "[stock] legacy optimized", the current scheme in brackets (like
+ *          /sys/block/<dev>/queue/scheduler). Root writes a scheme's name to switch; anything else
+ *          is -EINVAL and changes nothing. The switch applies to programs compiled afterwards.
+ *   stats  "name value" lines (include/altjit.h: ALTJIT_STATS).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/kobject.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include "altjit.h"
+
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	int cur = READ_ONCE(altjit_mode), i, n = 0;
+
+	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
+		n += sysfs_emit_at(buf, n, i == cur ? "%s[%s]" : "%s%s", i ? " " : "",
+				   altjit_scheme_names[i]);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+
+static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr, const char *buf,
+			  size_t count)
+{
+	int scheme;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	scheme = sysfs_match_string(altjit_scheme_names, buf);
+	if (scheme < 0)
+		return -EINVAL;
+	if (!altjit_scheme_available(scheme)) {
+		pr_warn_ratelimited("mode %s is not available in this build; mode stays %s\n",
+				    altjit_scheme_names[scheme],
+				    altjit_scheme_names[READ_ONCE(altjit_mode)]);
+		return -EOPNOTSUPP;
+	}
+	WRITE_ONCE(altjit_mode, scheme);
+	return count;
+}
+
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	static const char *const names[] = {
+#define AJ_STAT_NAME(name, desc) #name,
+		ALTJIT_STATS(AJ_STAT_NAME)
+#undef AJ_STAT_NAME
+	};
+	int i, n = 0;
+
+	for (i = 0; i < AJ_NR_STATS; i++)
+		n += sysfs_emit_at(buf, n, "%s %lld\n", names[i], atomic64_read(&altjit_stats[i]));
+	return n;
+}
+
+static struct kobj_attribute mode_attr = __ATTR(mode, 0644, mode_show, mode_store);
+static struct kobj_attribute stats_attr = __ATTR_RO(stats);
+
+static struct attribute *aj_attrs[] = {
+	&mode_attr.attr,
+	&stats_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group aj_group = {
+	.attrs = aj_attrs,
+};
+
+static struct kobject *aj_kobj;
+
+int altjit_sysfs_init(void)
+{
+	int err;
+
+	aj_kobj = kobject_create_and_add("altjit", kernel_kobj);
+	if (!aj_kobj) {
+		pr_err("cannot create /sys/kernel/altjit; not loading\n");
+		return -ENOMEM;
+	}
+	err = sysfs_create_group(aj_kobj, &aj_group);
+	if (err) {
+		pr_err("cannot create /sys/kernel/altjit files (%d); not loading\n", err);
+		kobject_put(aj_kobj);
+	}
+	return err;
+}
+
+void altjit_sysfs_exit(void)
+{
+	kobject_put(aj_kobj);
+}

@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# Common helpers for altjit's scripts: cache location, host packages, the private apt view.
+# Sourced, never run.
+
+ALTJIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ALTJIT_CACHE=${ALTJIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/altjit}
+KERNELS_CONF=${KERNELS_CONF:-$ALTJIT_TOP/scripts/kernels.conf}
+
+die() { echo "altjit: $*" >&2; exit 1; }
+log() { echo "altjit: $*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ensure_host_packages PKG... : install the Debian packages that are missing.
+ensure_host_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing host packages: ${missing[*]}"
+	if [ ! -e "$ALTJIT_CACHE/.apt-updated" ] || [ -n "$(find "$ALTJIT_CACHE/.apt-updated" -mmin +720 2>/dev/null)" ]; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed"
+		mkdir -p "$ALTJIT_CACHE" && touch "$ALTJIT_CACHE/.apt-updated"
+	fi
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# Packages the rig needs on the host to build the module and run guests.
+HOST_PACKAGES_BUILD="make gcc gcc-12 bc flex bison libelf-dev libssl-dev zlib1g-dev xz-utils zstd dwarves"
+HOST_PACKAGES_VM="qemu-system-x86 busybox-static cpio bpftool"
+
+# kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version).
+kernel_conf() {
+	local series=$1 field=$2 idx
+	case $field in suites) idx=2 ;; abi) idx=3 ;; version) idx=4 ;; *) die "bad field $field" ;; esac
+	awk -v s="$series" -v i="$idx" '$1 == s { print $i; found=1 } END { exit !found }' "$KERNELS_CONF" ||
+		die "unknown kernel series '$series' (see $KERNELS_CONF)"
+}
+kernel_series_all() { awk '!/^#/ && NF >= 4 { print $1 }' "$KERNELS_CONF"; }
+
+# host_mirrors: prints "MAIN_URI SECURITY_URI" read from the host's own apt sources.
+host_mirrors() {
+	local files=() main="" sec="" f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] && files+=("$f")
+	done
+	# deb822 stanzas and one-line entries alike become "URI SUITE" pairs.
+	local pairs
+	pairs=$(awk '
+		FNR == 1 { uris = ""; suites = "" }
+		/^[[:space:]]*#/ { next }
+		FILENAME ~ /\.sources$/ {
+			if ($1 == "URIs:") { uris = $2 }
+			if ($1 == "Suites:") { suites = ""; for (i = 2; i <= NF; i++) suites = suites " " $i }
+			if (($0 ~ /^[[:space:]]*$/ || $1 == "Signed-By:" || $1 == "Components:") && uris != "" && suites != "") {
+				n = split(suites, s, " "); for (i = 1; i <= n; i++) print uris, s[i]; uris = ""; suites = ""
+			}
+			next
+		}
+		$1 == "deb" { u = $2; st = $3; if (u ~ /^\[/) { u = $3; st = $4 } print u, st }
+		END { if (uris != "" && suites != "") { n = split(suites, s, " "); for (i = 1; i <= n; i++) print uris, s[i] } }
+	' "${files[@]}" 2>/dev/null | sort -u)
+	main=$(awk '$2 ~ /^[a-z]+$/ && $1 !~ /security/ { print $1; exit }' <<<"$pairs")
+	sec=$(awk '$2 ~ /-security$/ { print $1; exit }' <<<"$pairs")
+	[ -n "$main" ] || die "no Debian mirror found in the host's apt sources"
+	[ -n "$sec" ] || sec="${main%/debian}/debian-security"
+	echo "${main%/} ${sec%/}"
+}
+
+# apt_private ARGS... : apt-get with a private view of bookworm(+backports) and bullseye.
+APT_DIR="$ALTJIT_CACHE/apt"
+apt_private_setup() {
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	local m s
+	read -r m s < <(host_mirrors)
+	cat >"$APT_DIR/sources.list.new" <<EOS
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm-updates main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm-backports main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $s bookworm-security main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bullseye main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bullseye-updates main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $s bullseye-security main
+EOS
+	if ! cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list" ||
+		[ -z "$(ls "$APT_DIR/lists" 2>/dev/null | grep -v partial)" ] ||
+		[ -n "${ALTJIT_APT_REFRESH:-}" ]; then
+		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+		log "updating the private apt view ($m, $s)"
+		apt_private update -qq >&2 || die "private apt-get update failed"
+	else
+		rm -f "$APT_DIR/sources.list.new"
+	fi
+}
+apt_private() {
+	apt-get -o Dir::Etc::sourcelist="$APT_DIR/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
+		-o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0 \
+		-o Debug::NoLocking=1 "$@"
+}
+apt_cache_private() {
+	apt-cache -o Dir::Etc::sourcelist="$APT_DIR/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" "$@"
+}
+
+# kernel_dir SERIES : where a fetched kernel lives in the cache.
+kernel_dir() { echo "$ALTJIT_CACHE/kernels/$1-$(kernel_conf "$1" abi)"; }

@@ -1,0 +1,57 @@
+# shellcheck shell=sh
+# TAP helpers for the guest-side tests (busybox sh), in the style of kselftest's ktap output.
+# Test points are numbered across all scripts of one guest run; run.sh prints the plan at the end.
+
+AJ_SYS=/sys/kernel/altjit
+AJ_KO=/altjit/altjit.ko
+TB_KO=/altjit/test_bpf.ko
+TAP_COUNT_FILE=/tmp/tap.count
+[ -e $TAP_COUNT_FILE ] || echo 0 >$TAP_COUNT_FILE
+
+_tap_next() {
+	n=$(($(cat $TAP_COUNT_FILE) + 1))
+	echo $n >$TAP_COUNT_FILE
+	echo $n
+}
+ok() { echo "ok $(_tap_next) - $*"; }
+not_ok() { echo "not ok $(_tap_next) - $*"; }
+skip() { echo "ok $(_tap_next) - $1 # SKIP $2"; }
+diag() { echo "# $*"; }
+# check DESC COMMAND...: one test point from a command's status.
+check() {
+	_desc=$1
+	shift
+	if "$@"; then ok "$_desc"; else not_ok "$_desc"; fi
+}
+# check_eq DESC GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "  got '$2', want '$3'"; fi
+}
+
+# aj_stat NAME: one counter from /sys/kernel/altjit/stats.
+aj_stat() { awk -v n="$1" '$1 == n { print $2 }' $AJ_SYS/stats; }
+
+# run_test_bpf [PARAMS...]: load and unload test_bpf.ko. Sets TB_RUN (1 if a summary was printed),
+# TB_PASS, TB_FAIL, TB_JIT (programs JIT'ed in test_bpf + test_tail_calls), TB_SUMMARY.
+run_test_bpf() {
+	dmesg -c >/dev/null
+	insmod $TB_KO "$@" 2>/dev/null
+	rmmod test_bpf 2>/dev/null
+	dmesg >/tmp/test_bpf.log
+	TB_SUMMARY=$(grep -o 'test_[a-z_]*: Summary: .*' /tmp/test_bpf.log | tr '\n' ';')
+	TB_PASS=0 TB_FAIL=0 TB_JIT=0 TB_RUN=0
+	for line in $(grep -o "Summary: [0-9]* PASSED, [0-9]* FAILED.*" /tmp/test_bpf.log |
+		sed "s/Summary: \([0-9]*\) PASSED, \([0-9]*\) FAILED\(, \[\([0-9]*\)\/[0-9]* JIT'ed\]\)\{0,1\}.*/\1:\2:\4/"); do
+		TB_RUN=1
+		TB_PASS=$((TB_PASS + ${line%%:*}))
+		rest=${line#*:}
+		jit=${rest#*:}
+		TB_FAIL=$((TB_FAIL + ${rest%%:*}))
+		TB_JIT=$((TB_JIT + ${jit:-0}))
+	done
+}
+
+# test_bpf accepts test_range= on 6.x only (5.10's full run takes seconds anyway).
+tb_short_params() {
+	case $(uname -r) in 5.*) ;; *) echo "test_range=0,299" ;; esac
+}
