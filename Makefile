@@ -16,16 +16,20 @@ KDIR := $(KDIR)
 KCC ?= $(if $(findstring 5.10.,$(notdir $(KDIR))),gcc-12)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC))
 
-.PHONY: all module clean check bench
+.PHONY: all module clean check bench tools
 all: module
 
 module:
 	@test -d "$(KDIR)" || { echo "altjit: no kernel headers at '$(KDIR)' (install linux-headers-$$(uname -r), or use KERNEL=6.1)"; exit 1; }
 	$(KMAKE) modules
 
+tools:
+	$(MAKE) -C scripts/altjit-bench
+
 clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -f module/*.o module/.*.cmd
+	$(MAKE) -C scripts/altjit-bench clean
 
 check:
 	scripts/check

@@ -36,6 +36,7 @@ enum altjit_scheme {
 	X(optimized_jited,	"compiled by altjit with the optimized frame")		\
 	X(handed_back_mode,	"handed to the stock JIT: mode is stock")		\
 	X(handed_back_unsupported, "handed to the stock JIT: something altjit does not compile") \
-	X(handed_back_error,	"handed to the stock JIT: altjit failed (memory, image size)")
+	X(handed_back_error,	"handed to the stock JIT: altjit failed (memory, image size)") \
+	X(isolation_refused,	"loads and prog array updates refused: tail-call entries differ")
 
 #endif /* _ALTJIT_UAPI_H */

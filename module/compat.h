@@ -8,6 +8,9 @@
 
 #include <linux/version.h>
 #include <linux/ftrace.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <asm/cpufeature.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
 #error "altjit supports Linux 5.10 and newer"
@@ -38,5 +41,90 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
 #define AJ_FTRACE_OPS_FLAGS (FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY | \
 			     FTRACE_OPS_FL_RECURSION)
 #endif
+
+/*
+ * The stock x86 JIT's conventions, per version (read from each series' arch/x86/net/bpf_jit_comp.c).
+ *   5.10: tail-call entry at 11, no ENDBR, counter check "> 32" (33 calls), plain jmp *reg.
+ *   6.1:  entry at 11 + ENDBR, counter check ">= 33", int3 after jmp *reg (retpoline/SLS configs).
+ *   6.12: entry at 12 + ENDBR (xor rax,rax slot), a pointer to the main program's counter (6.10+).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define AJ_X86_TAIL_CALL_OFFSET	(12 + (IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? 4 : 0))
+#define AJ_TC_CNT_PTR		1
+#else
+#define AJ_X86_TAIL_CALL_OFFSET	(11 + (IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? 4 : 0))
+#define AJ_TC_CNT_PTR		0
+#endif
+#define AJ_IBT			IS_ENABLED(CONFIG_X86_KERNEL_IBT)
+/* Tail calls one chain may make: 5.10 counts to MAX_TAIL_CALL_CNT (32) inclusive. */
+#define AJ_TAIL_CALL_LIMIT	(MAX_TAIL_CALL_CNT == 32 ? 33 : MAX_TAIL_CALL_CNT)
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define AJ_SLS_RET		IS_ENABLED(CONFIG_MITIGATION_SLS)
+#define AJ_SLS_JMP		(IS_ENABLED(CONFIG_MITIGATION_RETPOLINE) || AJ_SLS_RET)
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define AJ_SLS_RET		IS_ENABLED(CONFIG_SLS)
+#define AJ_SLS_JMP		(IS_ENABLED(CONFIG_RETPOLINE) || AJ_SLS_RET)
+#else
+#define AJ_SLS_RET		IS_ENABLED(CONFIG_SLS)
+#define AJ_SLS_JMP		0
+#endif
+
+#define aj_wants_rethunk()	cpu_feature_enabled(X86_FEATURE_RETHUNK)
+
+/* Images: the bpf_prog_pack allocator (6.x; its signatures changed in 6.2) or whole pages (5.10). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define AJ_HAVE_PROG_PACK	1
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define aj_pack_alloc(prog, size, image, align, rw_hdr, rw_image, fill) \
+	aj_syms.bpf_jit_binary_pack_alloc(size, image, align, rw_hdr, rw_image, fill)
+#define aj_pack_finalize(prog, hdr, rw_hdr) aj_syms.bpf_jit_binary_pack_finalize(hdr, rw_hdr)
+#else
+#define aj_pack_alloc(prog, size, image, align, rw_hdr, rw_image, fill) \
+	aj_syms.bpf_jit_binary_pack_alloc(size, image, align, rw_hdr, rw_image, fill, \
+					  bpf_prog_was_classic(prog))
+#define aj_pack_finalize(prog, hdr, rw_hdr) aj_syms.bpf_jit_binary_pack_finalize(prog, hdr, rw_hdr)
+#endif
+#else
+#define AJ_HAVE_PROG_PACK	0
+#endif
+
+/* The prog-array compatibility check: per map since 5.18 (bpf_map->owner), per array before. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define AJ_MAP_COMPATIBLE_FN	"bpf_prog_map_compatible"
+#define aj_compat_map(arg)	((struct bpf_map *)(arg))
+#else
+#define AJ_MAP_COMPATIBLE_FN	"bpf_prog_array_compatible"
+#define aj_compat_map(arg)	(&((struct bpf_array *)(arg))->map)
+#endif
+
+/* Exception-table entries for BPF_PROBE_MEM loads: a type (5.16+) or a relative handler (5.10). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+#include <asm/extable_fixup_types.h>
+#define aj_extable_set_handler(ex, rw_ex) ((rw_ex)->data = EX_TYPE_BPF)
+#else
+#define aj_extable_set_handler(ex, rw_ex) \
+	((rw_ex)->handler = (int)((long)aj_syms.ex_handler_bpf - (long)&(ex)->handler))
+#endif
+
+/* Whole-program features of this kernel that altjit leaves to the stock JIT (NULL: none). */
+static inline const char *aj_kernel_unsupported(const struct bpf_prog *prog)
+{
+#ifdef X86_FEATURE_INDIRECT_THUNK_ITS
+	if (cpu_feature_enabled(X86_FEATURE_INDIRECT_THUNK_ITS))
+		return "ITS indirect-branch thunks are on";
+#endif
+#ifdef X86_FEATURE_CALL_DEPTH
+	if (cpu_feature_enabled(X86_FEATURE_CALL_DEPTH))
+		return "call depth tracking is on";
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	if (prog->aux->exception_boundary || prog->aux->exception_cb)
+		return "BPF exceptions";
+	if (prog->aux->arena)
+		return "BPF arena";
+#endif
+	return NULL;
+}
 
 #endif /* _ALTJIT_COMPAT_H */

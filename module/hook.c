@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The redirect: an ftrace_ops with IPMODIFY on the kernel's bpf_int_jit_compile() that sends every
- * call into altjit_jit_compile(). Calls made from inside this module (altjit_stock_jit(), to reach
- * the kernel's own JIT) pass through untouched.
+ * The redirects: ftrace_ops with IPMODIFY on kernel functions, each sending every call into a
+ * function of altjit's. Calls made from inside this module (to reach the original) pass through.
+ *   bpf_int_jit_compile       -> altjit_jit_compile()     every JIT request
+ *   bpf_prog_select_runtime   -> aj_select_runtime()      program loads: tail-call ABI check
+ *   bpf_prog_map_compatible   -> aj_map_compatible()      prog array insertions: same check
+ *   (bpf_prog_array_compatible on 5.10)
  *
- * Unload: a task can be redirected and then be anywhere in altjit's code when the ops goes away.
+ * Unload: a task can be redirected and then be anywhere in altjit's code when the ops go away.
  * Every redirected call is counted in aj_inflight from its first instruction to its return; after
  * unregistering, synchronize_rcu_tasks() makes sure no task still sits between the ftrace
  * trampoline and that first increment (the window holds no voluntary context switch), and the
@@ -23,70 +26,168 @@
 static atomic_t aj_inflight = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(aj_inflight_wq);
 
-static struct bpf_prog *aj_redirect_target(struct bpf_prog *prog)
+void altjit_enter(void)
+{
+	atomic_inc(&aj_inflight);
+}
+
+void altjit_leave(void)
+{
+	if (atomic_dec_and_test(&aj_inflight))
+		wake_up(&aj_inflight_wq);
+}
+
+static struct bpf_prog *aj_jit_target(struct bpf_prog *prog)
 {
 	struct bpf_prog *ret;
 
-	atomic_inc(&aj_inflight);
+	altjit_enter();
 	ret = altjit_jit_compile(prog);
-	if (atomic_dec_and_test(&aj_inflight))
-		wake_up(&aj_inflight_wq);
+	altjit_leave();
 	return ret;
 }
+
+static struct bpf_prog *aj_select_runtime_target(struct bpf_prog *fp, int *err)
+{
+	struct bpf_prog *ret;
+
+	altjit_enter();
+	ret = aj_select_runtime(fp, err);
+	altjit_leave();
+	return ret;
+}
+
+static bool aj_compatible_target(void *map, const struct bpf_prog *fp)
+{
+	bool ret;
+
+	altjit_enter();
+	ret = aj_map_compatible(map, fp);
+	altjit_leave();
+	return ret;
+}
+
+struct aj_redirect {
+	const char *name;
+	void *target;
+	unsigned long ip;
+	bool registered;
+	struct ftrace_ops ops;
+};
 
 static void notrace aj_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *ops, aj_ftrace_regs_t *regs)
 {
+	struct aj_redirect *r = container_of(ops, struct aj_redirect, ops);
+
 	if (!within_module(parent_ip, THIS_MODULE))
-		aj_ftrace_set_ip(regs, (unsigned long)aj_redirect_target);
+		aj_ftrace_set_ip(regs, (unsigned long)r->target);
 }
 
-static struct ftrace_ops aj_ops = {
-	.func = aj_ftrace_cb,
-	.flags = AJ_FTRACE_OPS_FLAGS,
+static struct aj_redirect aj_redirects[] = {
+	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
+	{ .name = "bpf_prog_select_runtime", .target = aj_select_runtime_target },
+	{ .name = AJ_MAP_COMPATIBLE_FN, .target = aj_compatible_target },
 };
 
-struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog)
+static void redirect_remove(struct aj_redirect *r)
 {
-	struct bpf_prog *ret;
+	if (!r->registered)
+		return;
+	unregister_ftrace_function(&r->ops);
+	ftrace_set_filter_ip(&r->ops, r->ip, 1, 0);
+	r->registered = false;
+}
 
-	/*
-	 * A real call, never a sibling-call jump: the redirect lets the call through only because its
-	 * return address lies inside this module.
-	 */
-	ret = aj_syms.bpf_int_jit_compile(prog);
-	barrier();
-	return ret;
+static int redirect_install(struct aj_redirect *r)
+{
+	int err;
+
+	r->ip = aj_syms.kallsyms_lookup_name(r->name);
+	if (!r->ip) {
+		pr_err("kernel symbol %s not found; not loading\n", r->name);
+		return -ENOENT;
+	}
+	r->ops.func = aj_ftrace_cb;
+	r->ops.flags = AJ_FTRACE_OPS_FLAGS;
+	err = ftrace_set_filter_ip(&r->ops, r->ip, 0, 0);
+	if (err) {
+		pr_err("cannot trace %s (ftrace_set_filter_ip: %d); not loading\n", r->name, err);
+		return err;
+	}
+	err = register_ftrace_function(&r->ops);
+	if (err) {
+		if (err == -EBUSY)
+			pr_err("%s is already redirected by another ftrace IPMODIFY user (livepatch or another JIT module); not loading\n",
+			       r->name);
+		else
+			pr_err("cannot redirect %s (register_ftrace_function: %d); not loading\n",
+			       r->name, err);
+		ftrace_set_filter_ip(&r->ops, r->ip, 1, 0);
+		return err;
+	}
+	r->registered = true;
+	return 0;
+}
+
+/* The original function of redirect n, callable from inside the module. */
+unsigned long altjit_original(int n)
+{
+	return aj_redirects[n].ip;
 }
 
 int altjit_hook_install(void)
 {
-	unsigned long ip = (unsigned long)aj_syms.bpf_int_jit_compile;
-	int err;
+	int i, err;
 
-	err = ftrace_set_filter_ip(&aj_ops, ip, 0, 0);
-	if (err) {
-		pr_err("cannot trace bpf_int_jit_compile at %pS (ftrace_set_filter_ip: %d); not loading\n",
-		       (void *)ip, err);
-		return err;
-	}
-	err = register_ftrace_function(&aj_ops);
-	if (err) {
-		if (err == -EBUSY)
-			pr_err("bpf_int_jit_compile is already redirected by another ftrace IPMODIFY user (livepatch or another JIT module); not loading\n");
-		else
-			pr_err("cannot redirect bpf_int_jit_compile (register_ftrace_function: %d); not loading\n",
-			       err);
-		ftrace_set_filter_ip(&aj_ops, ip, 1, 0);
-		return err;
+	for (i = 0; i < ARRAY_SIZE(aj_redirects); i++) {
+		err = redirect_install(&aj_redirects[i]);
+		if (err) {
+			altjit_hook_remove();
+			return err;
+		}
 	}
 	return 0;
 }
 
 void altjit_hook_remove(void)
 {
-	unregister_ftrace_function(&aj_ops);
-	ftrace_set_filter_ip(&aj_ops, (unsigned long)aj_syms.bpf_int_jit_compile, 1, 0);
+	int i;
+
+	for (i = ARRAY_SIZE(aj_redirects) - 1; i >= 0; i--)
+		redirect_remove(&aj_redirects[i]);
 	synchronize_rcu_tasks();
 	wait_event(aj_inflight_wq, atomic_read(&aj_inflight) == 0);
+}
+
+/*
+ * The originals. Real calls, never sibling-call jumps: the redirects let a call through only
+ * because its return address lies inside this module.
+ */
+struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog)
+{
+	struct bpf_prog *(*fn)(struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_JIT);
+	struct bpf_prog *ret;
+
+	ret = fn(prog);
+	barrier();
+	return ret;
+}
+
+struct bpf_prog *altjit_orig_select_runtime(struct bpf_prog *fp, int *err)
+{
+	struct bpf_prog *ret = bpf_prog_select_runtime(fp, err);
+
+	barrier();
+	return ret;
+}
+
+bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp)
+{
+	bool (*fn)(void *, const struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_COMPAT);
+	bool ret;
+
+	ret = fn(map, fp);
+	barrier();
+	return ret;
 }

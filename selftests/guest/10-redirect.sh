@@ -7,6 +7,7 @@ check "test_bpf without altjit: a summary was printed" [ "$TB_RUN" = 1 ]
 check_eq "test_bpf without altjit: no failures" "$TB_FAIL" 0
 diag "baseline: $TB_SUMMARY"
 BASE_PASS=$TB_PASS BASE_JIT=$TB_JIT
+echo "$TB_PASS $TB_JIT" >/tmp/test_bpf.baseline
 
 if ! insmod $AJ_KO mode=stock; then
 	not_ok "insmod altjit.ko mode=stock"

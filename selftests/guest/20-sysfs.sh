@@ -3,7 +3,7 @@
 # nothing, good ones round-trip, only root writes.
 
 # Schemes this build compiles with; the others must be refused with a clear error.
-AVAILABLE="stock"
+AVAILABLE="stock legacy optimized"
 
 mode() { cat $AJ_SYS/mode; }
 # try_write VALUE: write VALUE (printf %s, so no newline unless given) as one write(2).

@@ -35,8 +35,8 @@ aj_stat() { awk -v n="$1" '$1 == n { print $2 }' $AJ_SYS/stats; }
 # TB_PASS, TB_FAIL, TB_JIT (programs JIT'ed in test_bpf + test_tail_calls), TB_SUMMARY.
 run_test_bpf() {
 	dmesg -c >/dev/null
-	insmod $TB_KO "$@" 2>/dev/null
-	rmmod test_bpf 2>/dev/null
+	insmod $TB_KO "$@" 2>/dev/null || true
+	rmmod test_bpf 2>/dev/null || true
 	dmesg >/tmp/test_bpf.log
 	TB_SUMMARY=$(grep -o 'test_[a-z_]*: Summary: .*' /tmp/test_bpf.log | tr '\n' ';')
 	TB_PASS=0 TB_FAIL=0 TB_JIT=0 TB_RUN=0

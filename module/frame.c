@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The frame schemes: how a program's frame is built, torn down, and left for a tail call. This is
+ * the only file that knows a frame's layout; the code generator reaches it through struct aj_frame.
+ *
+ * optimized — the callee-save-aware frame, laid out exactly as the running kernel's own JIT lays
+ * out its frames, so prog arrays, trampolines and poke descriptors can mix the two:
+ *
+ *   bpf_func + 0      [endbr64]                      IBT kernels (6.12)
+ *                     nop5                           fentry/fexit patch site
+ *                     xor eax,eax | nop              counter init slot (main program with tail calls)
+ *                     push rbp ; mov rbp,rsp
+ *   tail-call entry   [endbr64]                      = the kernel's X86_TAIL_CALL_OFFSET
+ *                     sub rsp,STACK                  only when the program has a stack
+ *                     push rax                       counter (5.10, 6.1) or counter and pointer (6.12),
+ *                                                    only when tail calls are reachable
+ *                     push rbx/r13/r14/r15           only those of R6-R9 the program uses
+ *
+ *          rbp + 8  | return address |
+ *          rbp      | saved rbp      |
+ *          rbp - S  | BPF stack (S)  |  R10 = rbp
+ *                   | counter        |  only with tail calls (6.12: counter/pointer, pointer)
+ *                   | used R6-R9     |  <- rsp
+ *
+ *   A tail call pops the used R6-R9, pops the counter into rax, releases the BPF stack and jumps to
+ *   the target's tail-call entry: the target builds the rest of its own frame.
+ *
+ * legacy — the fixed pre-5.8 frame: every program pushes rbx, r13, r14, r15 and the counter, so the
+ * prologue has one size and a tail call jumps past all of it, reusing the caller's frame. A
+ * program that tail-calls reserves the largest BPF stack (512 bytes) so any target fits, and keeps
+ * its counter at a fixed place, rbp - 552:
+ *
+ *   bpf_func + 0      [endbr64] nop5 ; xor eax,eax | nop2 ; push rbp ; mov rbp,rsp
+ *                     nopl 0x414a4c47(%rax)          marks the image as legacy ("GLJA")
+ *                     sub rsp,STACK (always imm32) ; push rbx ; push r13 ; push r14 ; push r15
+ *                     push rax                       counter
+ *   tail-call entry   [endbr64]                      = end of the prologue
+ *
+ *          rbp      | saved rbp      |
+ *          rbp - S  | BPF stack (S)  |  S = 512 when the program tail-calls
+ *                   | rbx r13 r14 r15|
+ *          rbp-S-40 | counter        |  <- rsp
+ *
+ *   Legacy code may only ever tail-call legacy code: the tail-call entries of the two schemes
+ *   differ. Programs with bpf2bpf calls and tail calls are not compiled legacy (the pre-5.8 kernel
+ *   did not allow the mix either).
+ */
+#include "jit.h"
+
+#define AJ_LEGACY_MARKER	0x414a4c47u
+#define AJ_LEGACY_STACK		512
+#define AJ_LEGACY_TCC		(-(AJ_LEGACY_STACK + 40))
+
+static const u8 callee_xregs[4] = { X_RBX, X_R13, X_R14, X_R15 };
+
+static void push_callee(struct aj_ctx *ctx, u8 mask)
+{
+	int n;
+
+	for (n = 0; n < 4; n++)
+		if (mask & (1 << n))
+			x86_push(&ctx->b, callee_xregs[n]);
+}
+
+static void pop_callee(struct aj_ctx *ctx, u8 mask)
+{
+	int n;
+
+	for (n = 3; n >= 0; n--)
+		if (mask & (1 << n))
+			x86_pop(&ctx->b, callee_xregs[n]);
+}
+
+/* The part every scheme's prologue starts with, up to and including mov rbp,rsp. */
+static void frame_head(struct aj_ctx *ctx, bool init_counter)
+{
+	const struct aj_target *t = ctx->t;
+
+	if (t->ibt)
+		x86_endbr64(&ctx->b);
+	x86_nop5(&ctx->b);
+	if (!ctx->fn->from_cbpf) {
+		if (init_counter)
+			x86_alu_rr(&ctx->b, t->tc_nop_len == 3, X_XOR, X_RAX, X_RAX);
+		else
+			x86_nopn(&ctx->b, t->tc_nop_len);
+	}
+	x86_push(&ctx->b, X_RBP);
+	x86_mov_rr(&ctx->b, true, X_RBP, X_RSP);
+}
+
+static void sub_rsp_imm32(struct aj_ctx *ctx, u32 n)
+{
+	aj_emit3(&ctx->b, 0x48, 0x81, 0xec);	/* sub rsp, imm32 */
+	aj_emit_u32(&ctx->b, n);
+}
+
+/* ---- optimized ---- */
+
+/* Where the counter (5.10, 6.1) or the counter pointer (6.12) lives. */
+static s32 opt_tcc_off(struct aj_ctx *ctx)
+{
+	return ctx->t->tc_cnt_ptr ? -16 - (s32)ctx->stack : -8 - (s32)ctx->stack;
+}
+
+static void opt_prologue(struct aj_ctx *ctx)
+{
+	bool tc = ctx->fn->tail_call_reachable;
+	struct aj_buf *b = &ctx->b;
+
+	frame_head(ctx, tc && !ctx->fn->is_subprog);
+	if (ctx->t->ibt)
+		x86_endbr64(b);
+	if (ctx->stack)
+		sub_rsp_imm32(ctx, ctx->stack);
+	if (tc && ctx->t->tc_cnt_ptr) {
+		if (!ctx->fn->is_subprog) {
+			/*
+			 * rax holds the counter when this is the chain's entry or a main program's tail
+			 * callee, a pointer to it when a subprogram tail-called us: keep the counter here
+			 * and point at it, or keep the pointer.
+			 */
+			aj_emit4(b, 0x48, 0x83, 0xf8, ctx->t->max_tail_calls);	/* cmp rax, MAX */
+			x86_jcc_rel8(b, X_CC_A, 6);
+			x86_push(b, X_RAX);
+			x86_mov_rr(b, true, X_RAX, X_RSP);
+			x86_jmp_rel8(b, 1);
+			x86_push(b, X_RAX);
+		} else {
+			x86_push(b, X_RAX);
+		}
+		x86_push(b, X_RAX);
+	} else if (tc) {
+		x86_push(b, X_RAX);
+	}
+	push_callee(ctx, ctx->callee_regs);
+}
+
+static void opt_epilogue(struct aj_ctx *ctx)
+{
+	pop_callee(ctx, ctx->callee_regs);
+	x86_leave(&ctx->b);
+	aj_emit_return(ctx);
+}
+
+static u32 opt_tc_count(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+	s32 off = opt_tcc_off(ctx);
+	u32 out;
+
+	if (ctx->t->tc_cnt_ptr) {
+		/* if ((*tcc_ptr)++ >= MAX) goto out; the increment comes after the NULL check */
+		x86_ldx(b, 8, X_RAX, X_RBP, off);
+		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
+		return aj_jcc_fwd(ctx, X_CC_AE);
+	}
+	/* The counter is the slot's upper half, as the kernel's own JIT keeps it. */
+	x86_ldx(b, 4, X_RAX, X_RBP, off + 4);
+	x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
+	out = aj_jcc_fwd(ctx, X_CC_AE);
+	x86_alu_ri(b, false, X_ADD, X_RAX, 1);
+	x86_stx(b, 4, X_RBP, off + 4, X_RAX);
+	return out;
+}
+
+static void opt_tc_leave(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+
+	if (ctx->t->tc_cnt_ptr)
+		aj_emit4(b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
+	pop_callee(ctx, ctx->callee_regs);
+	x86_pop(b, X_RAX);
+	if (ctx->t->tc_cnt_ptr)
+		x86_pop(b, X_RAX);	/* main: the counter; subprogram: the pointer */
+	if (ctx->stack) {
+		aj_emit3(b, 0x48, 0x81, 0xc4);	/* add rsp, imm32 */
+		aj_emit_u32(b, ctx->stack);
+	}
+}
+
+static u32 opt_tc_entry(const struct aj_target *t)
+{
+	return t->stock_tc_entry;
+}
+
+static void opt_pass_counter(struct aj_ctx *ctx)
+{
+	if (ctx->fn->tail_call_reachable)
+		x86_ldx(&ctx->b, 8, X_RAX, X_RBP, opt_tcc_off(ctx));
+}
+
+const struct aj_frame aj_frame_optimized = {
+	.name = "optimized",
+	.prologue = opt_prologue,
+	.epilogue = opt_epilogue,
+	.tc_count = opt_tc_count,
+	.tc_leave = opt_tc_leave,
+	.tc_entry = opt_tc_entry,
+	.pass_counter = opt_pass_counter,
+};
+
+/* ---- legacy ---- */
+
+static void legacy_prologue(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+
+	frame_head(ctx, !ctx->fn->is_subprog);
+	aj_emit3(b, 0x0f, 0x1f, 0x80);		/* nopl disp32(%rax): the legacy marker */
+	aj_emit_u32(b, AJ_LEGACY_MARKER);
+	sub_rsp_imm32(ctx, ctx->stack);
+	push_callee(ctx, 0xf);
+	x86_push(b, X_RAX);
+	if (ctx->t->ibt)
+		x86_endbr64(b);
+}
+
+static void legacy_epilogue(struct aj_ctx *ctx)
+{
+	x86_pop(&ctx->b, X_RCX);	/* the counter */
+	pop_callee(ctx, 0xf);
+	x86_leave(&ctx->b);
+	aj_emit_return(ctx);
+}
+
+static u32 legacy_tc_count(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+	u32 out;
+
+	x86_ldx(b, 4, X_RAX, X_RBP, AJ_LEGACY_TCC);
+	x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
+	out = aj_jcc_fwd(ctx, X_CC_AE);
+	x86_alu_ri(b, false, X_ADD, X_RAX, 1);
+	x86_stx(b, 4, X_RBP, AJ_LEGACY_TCC, X_RAX);
+	return out;
+}
+
+static void legacy_tc_leave(struct aj_ctx *ctx)
+{
+	/* Nothing: the target runs in this frame. */
+}
+
+u32 aj_legacy_tc_entry(const struct aj_target *t)
+{
+	/* frame head, marker, sub rsp imm32, four pushes, push rax */
+	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7 + 7 + 1 + 2 + 2 + 2 + 1;
+}
+
+static void legacy_pass_counter(struct aj_ctx *ctx)
+{
+}
+
+const struct aj_frame aj_frame_legacy = {
+	.name = "legacy",
+	.prologue = legacy_prologue,
+	.epilogue = legacy_epilogue,
+	.tc_count = legacy_tc_count,
+	.tc_leave = legacy_tc_leave,
+	.tc_entry = aj_legacy_tc_entry,
+	.pass_counter = legacy_pass_counter,
+};
+
+/* How much BPF stack a frame reserves, and which callee-saved registers it pushes. */
+void aj_frame_setup(struct aj_ctx *ctx)
+{
+	u32 depth = (ctx->fn->stack_depth + 7) & ~7u;
+
+	if (ctx->frame == &aj_frame_legacy) {
+		ctx->stack = ctx->fn->has_tail_call ? AJ_LEGACY_STACK : depth;
+		ctx->callee_regs = 0xf;
+	} else {
+		ctx->stack = depth;
+		ctx->callee_regs = aj_callee_regs_used(ctx->fn);
+	}
+}
+
+/* Is the image at bpf_func a legacy one? (Reads the prologue: the marker is at a fixed place.) */
+bool aj_image_is_legacy(const struct aj_target *t, const u8 *bpf_func)
+{
+	const u8 *p = bpf_func + (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3;
+	u32 marker;
+
+	if (p[0] != 0x0f || p[1] != 0x1f || p[2] != 0x80)
+		return false;
+	memcpy(&marker, p + 3, 4);
+	return marker == AJ_LEGACY_MARKER;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tail-call ABI isolation. A tail call jumps into the target at an offset fixed by the caller's
+ * frame scheme: the legacy scheme jumps past the target's whole prologue, stock and optimized
+ * programs past their rbp/rsp setup only. A prog array must therefore never hold, or be called
+ * from, programs of both kinds. Each prog array gets an owner ABI the first time a JIT'ed program
+ * is inserted into it or loaded with a tail call into it; a program of the other ABI is then
+ * refused with -EINVAL, a dmesg line naming both, and a counter.
+ *
+ * A program's ABI is read from its image (frame.c marks legacy prologues), so it is known for
+ * every program, also those JIT'ed before altjit was loaded.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include "altjit.h"
+#include "compat.h"
+#include "jit.h"
+
+extern struct aj_target aj_target;
+
+struct aj_map_owner {
+	struct hlist_node node;
+	const struct bpf_map *map;
+	u32 id;			/* a freed map's pointer may come back with another id */
+	bool legacy;
+};
+
+static DEFINE_SPINLOCK(aj_owner_lock);
+static DEFINE_HASHTABLE(aj_owners, 6);
+
+static bool prog_is_legacy(const struct bpf_prog *fp)
+{
+	return fp->jited && fp->bpf_func && aj_image_is_legacy(&aj_target, (const u8 *)fp->bpf_func);
+}
+
+static const char *abi_name(bool legacy)
+{
+	return legacy ? "legacy" : "stock/optimized";
+}
+
+/* The ABI of the programs a prog array already holds, if any: -1 when it is empty. */
+static int array_abi(struct bpf_map *map)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	u32 i;
+
+	for (i = 0; i < map->max_entries; i++) {
+		struct bpf_prog *p = READ_ONCE(array->ptrs[i]);
+
+		if (p)
+			return prog_is_legacy(p);
+	}
+	return -1;
+}
+
+/* 0 when fp may share the prog array map with its other users; -EINVAL when it must not. */
+static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what)
+{
+	struct aj_map_owner *o, *n;
+	bool legacy;
+	int abi;
+
+	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY || !fp->jited)
+		return 0;
+	legacy = prog_is_legacy(fp);
+	abi = array_abi(map);
+	n = kmalloc(sizeof(*n), GFP_ATOMIC);
+
+	spin_lock(&aj_owner_lock);
+	hash_for_each_possible(aj_owners, o, node, (unsigned long)map)
+		if (o->map == map)
+			break;
+	if (o && o->id != map->id) {
+		o->id = map->id;	/* a new map at an old address */
+		o->legacy = abi >= 0 ? abi : legacy;
+	}
+	if (!o && n) {
+		n->map = map;
+		n->id = map->id;
+		n->legacy = abi >= 0 ? abi : legacy;
+		hash_add(aj_owners, &n->node, (unsigned long)map);
+		o = n;
+		n = NULL;
+	}
+	abi = o ? o->legacy : (abi >= 0 ? abi : legacy);
+	spin_unlock(&aj_owner_lock);
+	kfree(n);
+
+	if (abi == legacy)
+		return 0;
+	aj_stat_inc(AJ_STAT_isolation_refused);
+	pr_warn_ratelimited("refusing %s: program %s has a %s frame, prog array %u is %s; their tail-call entries differ\n",
+			    what, fp->aux->name, abi_name(legacy), map->id, abi_name(abi));
+	return -EINVAL;
+}
+
+struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err)
+{
+	struct bpf_prog_aux *aux;
+	u32 i;
+
+	fp = altjit_orig_select_runtime(fp, err);
+	if (*err || !fp->jited)
+		return fp;
+	aux = fp->aux;
+	mutex_lock(&aux->used_maps_mutex);
+	for (i = 0; i < aux->used_map_cnt && !*err; i++)
+		*err = map_abi_check(aux->used_maps[i], fp, "load");
+	mutex_unlock(&aux->used_maps_mutex);
+	return fp;
+}
+
+bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
+{
+	if (!altjit_orig_map_compatible(arg, fp))
+		return false;
+	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
+}
+
+void altjit_isolation_exit(void)
+{
+	struct aj_map_owner *o;
+	struct hlist_node *tmp;
+	int bkt;
+
+	hash_for_each_safe(aj_owners, bkt, tmp, o, node) {
+		hash_del(&o->node);
+		kfree(o);
+	}
+}

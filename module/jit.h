@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * altjit's code generator: what the pass driver (jit_core.c), the per-instruction code generation
+ * (jit_insn.c) and the frame schemes (frame.c) share. Nothing here touches kernel objects: the
+ * kernel glue (jit_kernel.c) and the userspace test harness each provide the few aj_env_*()
+ * functions declared at the bottom, so the same code generator builds in both places.
+ */
+#ifndef _ALTJIT_JIT_H
+#define _ALTJIT_JIT_H
+
+#include "x86.h"
+#include "jit_env.h"	/* struct bpf_insn and the BPF_* opcode macros, kernel or userspace */
+
+/* BPF register -> x86-64 register, the kernel's own mapping (frames must interoperate). */
+#define AJ_REG_AX	11			/* BPF_REG_AX: blinding temporary */
+#define AJ_NR_REGS	12
+extern const u8 aj_xreg[AJ_NR_REGS];
+#define AJ_TMP		X_R11			/* scratch, never a BPF register */
+#define AJ_TMP2		X_R9			/* second scratch (not a BPF register either) */
+
+/* Facts about the running kernel that change the emitted code; filled once at load. */
+struct aj_target {
+	bool ibt;			/* ENDBR64 at the entry and at the tail-call entry */
+	bool tc_cnt_ptr;		/* 6.12: frames hold a pointer to the main program's counter */
+	bool sls_jmp;			/* int3 after an indirect jmp */
+	bool sls_ret;			/* int3 after ret */
+	u8 tc_nop_len;			/* the counter-init slot: xor eax,eax/nop2 (2) or xor rax,rax/nop3 (3) */
+	u32 max_tail_calls;		/* tail calls allowed in one chain (33 on every kernel) */
+	u32 stock_tc_entry;		/* the kernel's X86_TAIL_CALL_OFFSET */
+	u32 array_max_entries_off;	/* offsetof(struct bpf_array, map.max_entries) */
+	u32 array_ptrs_off;		/* offsetof(struct bpf_array, ptrs) */
+	u32 prog_bpf_func_off;		/* offsetof(struct bpf_prog, bpf_func) */
+	u64 indirect_thunks;		/* __x86_indirect_thunk_array when retpolines are on, else 0 */
+	u32 thunk_size;			/* bytes between two registers' thunks */
+	bool lfence_retpoline;		/* retpoline=lfence: lfence; jmp *reg */
+	u64 return_thunk;		/* x86_return_thunk when return thunks are on, else 0 */
+	u64 probe_mem_limit;		/* TASK_SIZE_MAX + PAGE_SIZE: PROBE_MEM loads below it read 0 */
+};
+
+struct aj_ctx;
+
+/*
+ * A frame scheme: everything about a program's frame, in one place (frame.c). The code generator
+ * calls these and nothing else knows the frame's layout.
+ */
+struct aj_frame {
+	const char *name;
+	/* Entry: patch site, rbp/rsp setup, counter, callee-saved registers. */
+	void (*prologue)(struct aj_ctx *ctx);
+	/* BPF_EXIT target: restore and return (r0 already in rax). */
+	void (*epilogue)(struct aj_ctx *ctx);
+	/*
+	 * Tail call: tc_count counts the call against the chain's budget and returns its forward jump
+	 * (aj_jcc_fwd()) taken when the budget is used up; tc_leave, once the target was found, leaves
+	 * this frame the way the scheme's tail-call entry expects.
+	 */
+	u32 (*tc_count)(struct aj_ctx *ctx);
+	void (*tc_leave)(struct aj_ctx *ctx);
+	/* Offset of the tail-call entry from a program's bpf_func, for targets of this scheme. */
+	u32 (*tc_entry)(const struct aj_target *t);
+	/* Before a bpf2bpf call: pass the tail-call counter (or its pointer) to the callee in rax. */
+	void (*pass_counter)(struct aj_ctx *ctx);
+};
+
+extern const struct aj_frame aj_frame_legacy;
+extern const struct aj_frame aj_frame_optimized;
+
+/* One BPF function (a whole program, or one subprogram) as the code generator sees it. */
+struct aj_func {
+	const struct bpf_insn *insns;
+	u32 len;
+	u32 stack_depth;		/* from the verifier */
+	bool is_subprog;
+	bool tail_call_reachable;
+	bool from_cbpf;			/* converted classic BPF: no counter-init slot */
+	bool has_tail_call;		/* holds a BPF_TAIL_CALL instruction itself */
+};
+
+struct aj_ctx {
+	struct aj_buf b;		/* this pass's output; b.image NULL while sizing */
+	const struct aj_target *t;
+	const struct aj_frame *frame;
+	const struct aj_func *fn;
+	u32 *addrs;			/* addrs[i]: offset where BPF insn i ends (i = 0: the prologue) */
+	u64 image_ip;			/* where image byte 0 runs, for rel32 calls; 0 while unknown */
+	u32 stack;			/* the BPF stack the frame reserves, 8-aligned */
+	u8 callee_regs;			/* bit n: BPF R(6+n) is used */
+	bool extra_pass;		/* the final pass of a program with subprograms */
+	u32 exit_off;			/* where the epilogue starts (previous pass) */
+	int insn_idx;			/* BPF instruction being emitted */
+	int err;
+	void *env;			/* the environment's own state (kernel: the bpf_prog) */
+};
+
+/*
+ * Short forward jumps to a label that is not known yet: aj_jcc_fwd()/aj_jmp_fwd() emit the jump and
+ * return where its displacement ends; aj_bind_fwd() points it at the current position.
+ */
+static inline u32 aj_jcc_fwd(struct aj_ctx *ctx, int cc)
+{
+	x86_jcc_rel8(&ctx->b, cc, 0);
+	return ctx->b.len;
+}
+
+static inline u32 aj_jmp_fwd(struct aj_ctx *ctx)
+{
+	x86_jmp_rel8(&ctx->b, 0);
+	return ctx->b.len;
+}
+
+static inline void aj_bind_fwd(struct aj_ctx *ctx, u32 at)
+{
+	u32 d = ctx->b.len - at;
+
+	if (d > 127)
+		ctx->err = -E2BIG;
+	else if (ctx->b.image)
+		ctx->b.image[at - 1] = (u8)d;
+}
+
+/* frame.c */
+void aj_frame_setup(struct aj_ctx *ctx);
+u32 aj_legacy_tc_entry(const struct aj_target *t);
+bool aj_image_is_legacy(const struct aj_target *t, const u8 *bpf_func);
+
+/* jit_insn.c: emit BPF instruction i (and i + 1 for LD_IMM64); returns how many it consumed. */
+int aj_emit_insn(struct aj_ctx *ctx, int i);
+/* A call or jump to an absolute address from the current position (rel32). */
+void aj_emit_call_abs(struct aj_ctx *ctx, u64 target);
+void aj_emit_jmp_abs(struct aj_ctx *ctx, u64 target);
+/* An indirect jump through a register, following the kernel's retpoline settings. */
+void aj_emit_indirect_jump(struct aj_ctx *ctx, int xreg);
+/* ret, or a jump to the return thunk. */
+void aj_emit_return(struct aj_ctx *ctx);
+
+/* jit_core.c: the pass driver. */
+struct aj_image_ops {
+	/* Allocate the final image of size bytes; returns where to write and where it will run. */
+	int (*alloc)(struct aj_ctx *ctx, u32 size, u8 **rw, u64 *ip);
+};
+int aj_compile(struct aj_ctx *ctx, const struct aj_image_ops *ops);
+/* Which of R6-R9 a function uses (bit n: R(6+n)); all four when it tail-calls in legacy. */
+u8 aj_callee_regs_used(const struct aj_func *fn);
+
+/*
+ * The environment (kernel or userspace) provides these.
+ * aj_env_call_addr: where the BPF_CALL at insn i goes (0 with success while not yet known: the
+ *   first pass of a program with subprograms).
+ * aj_env_tail_call_direct: the direct tail call at insn i was emitted: patch site (5-byte nop) at
+ *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off. Returns 0, or
+ *   -ENOENT when insn i is an indirect tail call.
+ * aj_env_probe_mem: a faulting-allowed load at offset insn_off (len bytes) into xreg dst.
+ */
+int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr);
+int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off);
+bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i);
+int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst);
+
+#endif /* _ALTJIT_JIT_H */

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The code generator's kernel side: turns a struct bpf_prog into what jit_core.c compiles, owns
+ * the image (allocated, finalized and freed the way the running kernel's own bpf_jit_free()
+ * expects), fills the exception table, keeps state between the two passes of programs with
+ * subprograms, and describes the running kernel (struct aj_target).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/extable.h>
+#include <linux/filter.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/cpufeature.h>
+#include <asm/nospec-branch.h>
+#include <asm/ptrace.h>
+#include "altjit.h"
+#include "compat.h"
+#include "jit.h"
+
+struct aj_target aj_target;
+
+/*
+ * prog->aux->jit_data between the first and the extra pass. Its head is laid out as the kernel's
+ * own struct x64_jit_data, because the kernel's bpf_jit_free() reads it (and frees addrs) when a
+ * program dies between the passes.
+ */
+struct aj_jit_data {
+	struct bpf_binary_header *rw_header;
+	struct bpf_binary_header *header;
+	u32 *addrs;
+	u8 *image;
+	int proglen;
+	/* altjit's own */
+	struct aj_ctx ctx;
+	struct aj_func fn;
+	u8 *rw_image;
+};
+
+/* ---- images ---- */
+
+static void aj_fill_hole(void *area, unsigned int size)
+{
+	memset(area, 0xcc, size);	/* int3 */
+}
+
+struct aj_alloc {
+	struct bpf_prog *prog;
+	struct bpf_binary_header *header, *rw_header;
+	u8 *image, *rw_image;
+	u32 proglen;
+	u32 ex_used;		/* exception-table entries filled so far */
+};
+
+static int aj_image_alloc(struct aj_ctx *ctx, u32 size, u8 **rw, u64 *ip)
+{
+	struct aj_alloc *a = ctx->env;
+	u32 align = __alignof__(struct exception_table_entry);
+	u32 extable = a->prog->aux->num_exentries * sizeof(struct exception_table_entry);
+	u32 total = roundup(size, align) + extable;
+
+#if AJ_HAVE_PROG_PACK
+	a->header = aj_pack_alloc(a->prog, total, &a->image, align, &a->rw_header, &a->rw_image,
+				  aj_fill_hole);
+#else
+	a->header = aj_syms.bpf_jit_binary_alloc(total, &a->image, align, aj_fill_hole);
+	a->rw_header = a->header;
+	a->rw_image = a->image;
+#endif
+	if (!a->header)
+		return -ENOMEM;
+	a->proglen = size;
+	a->prog->aux->extable = extable ? (void *)a->image + roundup(size, align) : NULL;
+	*rw = a->rw_image;
+	*ip = (u64)(unsigned long)a->image;
+	return 0;
+}
+
+static const struct aj_image_ops aj_image_ops = {
+	.alloc = aj_image_alloc,
+};
+
+static void aj_image_free(struct aj_alloc *a)
+{
+	if (!a->header)
+		return;
+#if AJ_HAVE_PROG_PACK
+	aj_syms.bpf_arch_text_copy(&a->header->size, &a->rw_header->size, sizeof(a->rw_header->size));
+	aj_syms.bpf_jit_binary_pack_free(a->header, a->rw_header);
+#else
+	aj_syms.bpf_jit_binary_free(a->header);
+#endif
+	a->header = NULL;
+}
+
+/* Make the image executable: copy RW -> RX (6.x prog pack), or set the pages RO+X (5.10). */
+static int aj_image_finalize(struct aj_alloc *a)
+{
+#if AJ_HAVE_PROG_PACK
+	return aj_pack_finalize(a->prog, a->header, a->rw_header);
+#else
+	struct vm_struct *vm = aj_syms.find_vm_area(a->header);
+
+	if (vm)
+		vm->flags |= VM_FLUSH_RESET_PERMS;
+	aj_syms.set_memory_ro((unsigned long)a->header, a->header->pages);
+	aj_syms.set_memory_x((unsigned long)a->header, a->header->pages);
+	return 0;
+#endif
+}
+
+/* ---- the environment the code generator calls back ---- */
+
+static struct bpf_prog *ctx_prog(struct aj_ctx *ctx)
+{
+	return ((struct aj_alloc *)ctx->env)->prog;
+}
+
+int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr)
+{
+	const struct bpf_insn *insn = &ctx->fn->insns[i];
+
+	if (insn->src_reg == BPF_PSEUDO_CALL && !ctx->extra_pass) {
+		*addr = 0;	/* placeholder until the extra pass: rel32 either way */
+		return 0;
+	}
+	*addr = (u64)(unsigned long)__bpf_call_base + insn->imm;
+	return 0;
+}
+
+/* The kernel's ex_handler_bpf() clears a pt_regs slot and skips the faulting load. */
+static const u8 aj_pt_regs_off[16] = {
+	[X_RAX] = offsetof(struct pt_regs, ax), [X_RCX] = offsetof(struct pt_regs, cx),
+	[X_RDX] = offsetof(struct pt_regs, dx), [X_RBX] = offsetof(struct pt_regs, bx),
+	[X_RSP] = offsetof(struct pt_regs, sp), [X_RBP] = offsetof(struct pt_regs, bp),
+	[X_RSI] = offsetof(struct pt_regs, si), [X_RDI] = offsetof(struct pt_regs, di),
+	[X_R8] = offsetof(struct pt_regs, r8), [X_R9] = offsetof(struct pt_regs, r9),
+	[X_R10] = offsetof(struct pt_regs, r10), [X_R11] = offsetof(struct pt_regs, r11),
+	[X_R12] = offsetof(struct pt_regs, r12), [X_R13] = offsetof(struct pt_regs, r13),
+	[X_R14] = offsetof(struct pt_regs, r14), [X_R15] = offsetof(struct pt_regs, r15),
+};
+
+int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst)
+{
+	struct bpf_prog *prog = ctx_prog(ctx);
+	struct aj_alloc *a = ctx->env;
+	struct exception_table_entry *ex, *rw_ex;
+	s64 delta;
+	u32 n;
+
+	if (!ctx->b.image)
+		return 0;
+	n = a->ex_used++;
+	if (!prog->aux->extable || n >= prog->aux->num_exentries)
+		return -EFAULT;
+	ex = &prog->aux->extable[n];
+	rw_ex = (void *)ex - (void *)a->image + (void *)a->rw_image;
+	delta = (s64)(ctx->image_ip + insn_off) - (s64)(unsigned long)&ex->insn;
+	if (!aj_is_imm32(delta))
+		return -ERANGE;
+	rw_ex->insn = delta;
+	rw_ex->fixup = len | (aj_pt_regs_off[dst] << 8);
+	aj_extable_set_handler(ex, rw_ex);
+	return 0;
+}
+
+/* ---- describing the running kernel ---- */
+
+int altjit_target_init(void)
+{
+	struct aj_target *t = &aj_target;
+
+	t->ibt = AJ_IBT;
+	t->tc_cnt_ptr = AJ_TC_CNT_PTR;
+	t->tc_nop_len = AJ_TC_CNT_PTR ? 3 : 2;
+	t->stock_tc_entry = AJ_X86_TAIL_CALL_OFFSET;
+	t->max_tail_calls = AJ_TAIL_CALL_LIMIT;
+	t->array_max_entries_off = offsetof(struct bpf_array, map.max_entries);
+	t->array_ptrs_off = offsetof(struct bpf_array, ptrs);
+	t->prog_bpf_func_off = offsetof(struct bpf_prog, bpf_func);
+	t->probe_mem_limit = TASK_SIZE_MAX + PAGE_SIZE;
+	t->sls_jmp = AJ_SLS_JMP;
+	t->sls_ret = AJ_SLS_RET;
+	t->thunk_size = RETPOLINE_THUNK_SIZE;
+	if (cpu_feature_enabled(X86_FEATURE_RETPOLINE_LFENCE)) {
+		t->lfence_retpoline = true;
+	} else if (cpu_feature_enabled(X86_FEATURE_RETPOLINE)) {
+		t->indirect_thunks = aj_syms.kallsyms_lookup_name("__x86_indirect_thunk_array");
+		if (!t->indirect_thunks) {
+			pr_err("retpolines are on but __x86_indirect_thunk_array was not found; not loading\n");
+			return -ENOENT;
+		}
+	}
+	if (aj_wants_rethunk()) {
+		unsigned long p = aj_syms.kallsyms_lookup_name("x86_return_thunk");
+
+		if (!p) {
+			pr_err("return thunks are on but x86_return_thunk was not found; not loading\n");
+			return -ENOENT;
+		}
+		t->return_thunk = (u64)*(unsigned long *)p;
+	}
+	return 0;
+}
+
+/* Why a program cannot be compiled by altjit at all on this kernel, or NULL. */
+static const char *aj_unsupported(struct bpf_prog *prog, const struct aj_frame *frame)
+{
+	const char *why = aj_kernel_unsupported(prog);
+
+	if (why)
+		return why;
+	if (frame == &aj_frame_legacy && prog->is_func && prog->aux->tail_call_reachable)
+		return "legacy frame cannot mix bpf2bpf calls and tail calls";
+	return NULL;
+}
+
+static bool has_tail_call(const struct bpf_prog *prog)
+{
+	u32 i;
+
+	for (i = 0; i < prog->len; i++)
+		if (prog->insnsi[i].code == (BPF_JMP | BPF_TAIL_CALL))
+			return true;
+	return false;
+}
+
+/*
+ * Compile prog (one whole program, or one subprogram in either of its two passes) with frame.
+ * Returns the program to hand back to the kernel; *err is 0 on success, -EOPNOTSUPP (with *why)
+ * when altjit does not compile it (nothing changed: the caller hands it to the stock JIT), or
+ * another error when compilation failed.
+ */
+struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *frame, int *err,
+				const char **why)
+{
+	struct bpf_prog *orig_prog = prog, *tmp;
+	struct aj_jit_data *jd;
+	struct aj_alloc a = {};
+	bool blinded = false, extra_pass = false;
+	u32 *addrs = NULL;
+
+	*err = 0;
+	*why = NULL;
+	jd = prog->aux->jit_data;
+	if (!jd || !jd->addrs) {
+		*why = aj_unsupported(prog, frame);
+		if (*why) {
+			*err = -EOPNOTSUPP;
+			return prog;
+		}
+	}
+
+	tmp = aj_syms.bpf_jit_blind_constants(prog);
+	if (IS_ERR(tmp))
+		return orig_prog;	/* as the stock JIT: blinding failed, use the interpreter */
+	if (tmp != prog) {
+		blinded = true;
+		prog = tmp;
+	}
+
+	jd = prog->aux->jit_data;
+	if (!jd) {
+		jd = kzalloc(sizeof(*jd), GFP_KERNEL);
+		if (!jd) {
+			*err = -ENOMEM;
+			prog = orig_prog;
+			goto out;
+		}
+		prog->aux->jit_data = jd;
+	}
+	a.prog = prog;
+	if (jd->addrs) {
+		extra_pass = true;
+		addrs = jd->addrs;
+		a.header = jd->header;
+		a.rw_header = jd->rw_header;
+		a.image = jd->image;
+		a.rw_image = jd->rw_image;
+		a.proglen = jd->proglen;
+		jd->ctx.env = &a;
+		jd->ctx.extra_pass = true;
+		jd->ctx.b.image = a.rw_image;
+		jd->ctx.b.len = a.proglen;
+		jd->fn.insns = prog->insnsi;
+	} else {
+		bool tc;
+
+		addrs = kvmalloc_array(prog->len + 1, sizeof(*addrs), GFP_KERNEL);
+		if (!addrs) {
+			*err = -ENOMEM;
+			prog = orig_prog;
+			goto out_free;
+		}
+		tc = has_tail_call(prog);
+		jd->fn = (struct aj_func){
+			.insns = prog->insnsi,
+			.len = prog->len,
+			.stack_depth = prog->aux->stack_depth,
+			.is_subprog = prog->aux->func_idx != 0,
+			/* a tail call of its own makes one reachable (no verifier ran for test_bpf's) */
+			.tail_call_reachable = prog->aux->tail_call_reachable || tc,
+			.from_cbpf = bpf_prog_was_classic(prog),
+			.has_tail_call = tc,
+		};
+		jd->ctx = (struct aj_ctx){
+			.t = &aj_target,
+			.frame = frame,
+			.fn = &jd->fn,
+			.addrs = addrs,
+			.env = &a,
+		};
+	}
+
+	*err = aj_compile(&jd->ctx, &aj_image_ops);
+	if (*err) {
+		aj_image_free(&a);
+		prog = orig_prog;
+		if (extra_pass) {
+			prog->bpf_func = NULL;
+			prog->jited = 0;
+			prog->jited_len = 0;
+		}
+		goto out_free;
+	}
+
+	if (!prog->is_func || extra_pass) {
+		*err = aj_image_finalize(&a);
+		if (WARN_ON(*err)) {
+			a.header = NULL;	/* finalize freed it */
+			prog = orig_prog;
+			goto out_free;
+		}
+	} else {
+		jd->addrs = addrs;
+		jd->header = a.header;
+		jd->rw_header = a.rw_header;
+		jd->image = a.image;
+		jd->rw_image = a.rw_image;
+		jd->proglen = a.proglen;
+	}
+	prog->bpf_func = (void *)a.image;
+	prog->jited = 1;
+	prog->jited_len = a.proglen;
+	if (prog->is_func && !extra_pass)
+		goto out;
+	aj_syms.bpf_prog_fill_jited_linfo(prog, addrs + 1);
+
+out_free:
+	kvfree(addrs);
+	kfree(prog->aux->jit_data);
+	prog->aux->jit_data = NULL;
+out:
+	if (blinded)
+		aj_syms.bpf_jit_prog_release_other(prog, prog == orig_prog ? tmp : orig_prog);
+	return prog;
+}
