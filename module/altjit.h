@@ -58,7 +58,7 @@ struct altjit_syms {
 extern struct altjit_syms aj_syms;
 
 /* hook.c: the redirects (in this order) and the originals, reachable from inside the module. */
-enum { AJ_HOOK_JIT, AJ_HOOK_SELECT, AJ_HOOK_COMPAT };
+enum { AJ_HOOK_JIT, AJ_HOOK_SELECT, AJ_HOOK_COMPAT, AJ_HOOK_FREE };
 int altjit_hook_install(void);
 void altjit_hook_remove(void);
 unsigned long altjit_original(int n);
@@ -67,10 +67,13 @@ void altjit_leave(void);
 struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog);
 struct bpf_prog *altjit_orig_select_runtime(struct bpf_prog *fp, int *err);
 bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp);
+void altjit_orig_jit_free(struct bpf_prog *prog);
 
 /* isolation.c: programs whose tail-call entries differ never share a prog array. */
 struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err);
 bool aj_map_compatible(void *map, const struct bpf_prog *fp);
+void aj_legacy_image_get(void);
+void aj_jit_free(struct bpf_prog *prog);
 void altjit_isolation_exit(void);
 
 /* sysfs.c */

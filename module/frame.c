@@ -71,15 +71,19 @@ static void pop_callee(struct aj_ctx *ctx, u8 mask)
 			x86_pop(&ctx->b, callee_xregs[n]);
 }
 
-/* The part every scheme's prologue starts with, up to and including mov rbp,rsp. */
-static void frame_head(struct aj_ctx *ctx, bool init_counter)
+/*
+ * The part every scheme's prologue starts with, up to and including mov rbp,rsp. The counter-init
+ * slot is left out for converted classic BPF, as the kernel's JIT does, except in the legacy frame,
+ * whose prologue has one size for every program.
+ */
+static void frame_head(struct aj_ctx *ctx, bool init_counter, bool fixed)
 {
 	const struct aj_target *t = ctx->t;
 
 	if (t->ibt)
 		x86_endbr64(&ctx->b);
 	x86_nop5(&ctx->b);
-	if (!ctx->fn->from_cbpf) {
+	if (!ctx->fn->from_cbpf || fixed) {
 		if (init_counter)
 			x86_alu_rr(&ctx->b, t->tc_nop_len == 3, X_XOR, X_RAX, X_RAX);
 		else
@@ -108,7 +112,7 @@ static void opt_prologue(struct aj_ctx *ctx)
 	bool tc = ctx->fn->tail_call_reachable;
 	struct aj_buf *b = &ctx->b;
 
-	frame_head(ctx, tc && !ctx->fn->is_subprog);
+	frame_head(ctx, tc && !ctx->fn->is_subprog, false);
 	if (ctx->t->ibt)
 		x86_endbr64(b);
 	if (ctx->stack)
@@ -207,7 +211,7 @@ static void legacy_prologue(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
 
-	frame_head(ctx, !ctx->fn->is_subprog);
+	frame_head(ctx, !ctx->fn->is_subprog && !ctx->fn->from_cbpf, true);
 	aj_emit3(b, 0x0f, 0x1f, 0x80);		/* nopl disp32(%rax): the legacy marker */
 	aj_emit_u32(b, AJ_LEGACY_MARKER);
 	sub_rsp_imm32(ctx, ctx->stack);

@@ -6,6 +6,7 @@
  *   bpf_prog_select_runtime   -> aj_select_runtime()      program loads: tail-call ABI check
  *   bpf_prog_map_compatible   -> aj_map_compatible()      prog array insertions: same check
  *   (bpf_prog_array_compatible on 5.10)
+ *   bpf_jit_free              -> aj_jit_free()            a legacy image's module reference
  *
  * Unload: a task can be redirected and then be anywhere in altjit's code when the ops go away.
  * Every redirected call is counted in aj_inflight from its first instruction to its return; after
@@ -67,6 +68,13 @@ static bool aj_compatible_target(void *map, const struct bpf_prog *fp)
 	return ret;
 }
 
+static void aj_jit_free_target(struct bpf_prog *prog)
+{
+	altjit_enter();
+	aj_jit_free(prog);
+	altjit_leave();
+}
+
 struct aj_redirect {
 	const char *name;
 	void *target;
@@ -88,6 +96,7 @@ static struct aj_redirect aj_redirects[] = {
 	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
 	{ .name = "bpf_prog_select_runtime", .target = aj_select_runtime_target },
 	{ .name = AJ_MAP_COMPATIBLE_FN, .target = aj_compatible_target },
+	{ .name = "bpf_jit_free", .target = aj_jit_free_target },
 };
 
 static void redirect_remove(struct aj_redirect *r)
@@ -190,4 +199,12 @@ bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp)
 	ret = fn(map, fp);
 	barrier();
 	return ret;
+}
+
+void altjit_orig_jit_free(struct bpf_prog *prog)
+{
+	void (*fn)(struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_FREE);
+
+	fn(prog);
+	barrier();
 }

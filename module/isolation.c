@@ -9,9 +9,14 @@
  *
  * A program's ABI is read from its image (frame.c marks legacy prologues), so it is known for
  * every program, also those JIT'ed before altjit was loaded.
+ *
+ * The checks live in this module, so the module stays loaded while legacy images exist: each
+ * finished legacy image holds a module reference, dropped when the kernel frees the image
+ * (bpf_jit_free). rmmod meanwhile fails with EBUSY; /sys/kernel/altjit/stats shows legacy_live.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/bpf.h>
 #include <linux/hashtable.h>
 #include <linux/slab.h>
@@ -119,6 +124,24 @@ bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
 	if (!altjit_orig_map_compatible(arg, fp))
 		return false;
 	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
+}
+
+void aj_legacy_image_get(void)
+{
+	__module_get(THIS_MODULE);
+	aj_stat_inc(AJ_STAT_legacy_live);
+}
+
+void aj_jit_free(struct bpf_prog *prog)
+{
+	/* finished images only: no jit_data left between subprogram passes */
+	bool legacy = prog->jited && !prog->aux->jit_data && prog_is_legacy(prog);
+
+	altjit_orig_jit_free(prog);
+	if (legacy) {
+		atomic64_dec(&altjit_stats[AJ_STAT_legacy_live]);
+		module_put(THIS_MODULE);
+	}
 }
 
 void altjit_isolation_exit(void)

@@ -112,6 +112,8 @@ static inline void aj_bind_fwd(struct aj_ctx *ctx, u32 at)
 {
 	u32 d = ctx->b.len - at;
 
+	if (!at)
+		return;		/* no jump was emitted */
 	if (d > 127)
 		ctx->err = -E2BIG;
 	else if (ctx->b.image)
@@ -146,9 +148,10 @@ u8 aj_callee_regs_used(const struct aj_func *fn);
  * The environment (kernel or userspace) provides these.
  * aj_env_call_addr: where the BPF_CALL at insn i goes (0 with success while not yet known: the
  *   first pass of a program with subprograms).
+ * aj_env_tail_call_is_direct: whether the tail call at insn i is to be emitted as a patchable
+ *   direct jump (the kernel made a poke descriptor for it and altjit can patch it).
  * aj_env_tail_call_direct: the direct tail call at insn i was emitted: patch site (5-byte nop) at
- *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off. Returns 0, or
- *   -ENOENT when insn i is an indirect tail call.
+ *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off.
  * aj_env_probe_mem: a faulting-allowed load at offset insn_off (len bytes) into xreg dst.
  */
 int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr);

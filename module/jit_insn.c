@@ -311,9 +311,8 @@ static int emit_jmp(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)
  *   prog = array->ptrs[index]; if (!prog) goto out;
  *   leave this frame; goto *(prog->bpf_func + the scheme's tail-call entry);
  * out:
- * Direct tail calls (constant index) take the same path: the registers hold the same values.
  */
-static void emit_tail_call(struct aj_ctx *ctx)
+static void emit_tail_call_indirect(struct aj_ctx *ctx)
 {
 	const struct aj_target *t = ctx->t;
 	struct aj_buf *b = &ctx->b;
@@ -336,9 +335,39 @@ static void emit_tail_call(struct aj_ctx *ctx)
 	x86_alu_ri(b, true, X_ADD, X_RCX, ctx->frame->tc_entry(t));
 	aj_emit_indirect_jump(ctx, X_RCX);
 	aj_bind_fwd(ctx, out_bounds);
-	if (out_count)
-		aj_bind_fwd(ctx, out_count);
+	aj_bind_fwd(ctx, out_count);
 	aj_bind_fwd(ctx, out_null);
+}
+
+/*
+ * A tail call with a constant index (the verifier made a poke descriptor for it): no lookup at
+ * run time. The kernel patches the 5-byte site with a jump to the target's tail-call entry when the
+ * slot is filled, and the bypass jump with a NOP; the bytes must be exactly what its poke code
+ * expects (jmp rel32 at the bypass, the 5-byte NOP at the site).
+ *   count the call (goto out when the budget is used up)
+ *   bypass: jmp out                    -> nop5 while the slot holds a program
+ *   leave this frame
+ *   site:   nop5                       -> jmp target + tail-call entry
+ * out:
+ */
+static int emit_tail_call_direct(struct aj_ctx *ctx, int i)
+{
+	struct aj_buf *b = &ctx->b;
+	u32 out_count, bypass, site;
+
+	out_count = ctx->frame->tc_count(ctx);
+	bypass = b->len;
+	x86_jmp_rel32(b, 0);
+	ctx->frame->tc_leave(ctx);
+	site = b->len;
+	x86_nop5(b);
+	if (b->image) {
+		u32 rel = b->len - (bypass + X86_JMP32_LEN);
+
+		memcpy(b->image + bypass + 1, &rel, 4);
+	}
+	aj_bind_fwd(ctx, out_count);
+	return aj_env_tail_call_direct(ctx, i, site, bypass, ctx->frame->tc_entry(ctx->t));
 }
 
 static int emit_call(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)
@@ -474,7 +503,10 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 			err = emit_call(ctx, insn, i);
 			break;
 		case BPF_TAIL_CALL:
-			emit_tail_call(ctx);
+			if (aj_env_tail_call_is_direct(ctx, i))
+				err = emit_tail_call_direct(ctx, i);
+			else
+				emit_tail_call_indirect(ctx);
 			break;
 		case BPF_EXIT:
 			if (BPF_CLASS(insn->code) != BPF_JMP)

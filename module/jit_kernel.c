@@ -130,6 +130,63 @@ int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr)
 	return 0;
 }
 
+/*
+ * Direct tail calls: patched by the kernel's poke code (map updates) and, right after the image is
+ * final, by aj_tail_call_fixup(). Both need the kernel's __bpf_arch_text_poke(); where it cannot be
+ * found, constant-index tail calls are compiled like the others.
+ */
+static int (*aj_text_poke)(void *ip, enum bpf_text_poke_type t, void *old_addr, void *new_addr);
+
+bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
+{
+	struct bpf_prog *prog = ctx_prog(ctx);
+	s32 imm = ctx->fn->insns[i].imm;
+
+	return aj_text_poke && imm > 0 && imm <= prog->aux->size_poke_tab;
+}
+
+int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off)
+{
+	struct bpf_jit_poke_descriptor *poke;
+
+	if (!ctx->b.image)
+		return 0;
+	poke = &ctx_prog(ctx)->aux->poke_tab[ctx->fn->insns[i].imm - 1];
+	poke->tailcall_target = (void *)(unsigned long)(ctx->image_ip + site);
+	poke->tailcall_bypass = (void *)(unsigned long)(ctx->image_ip + bypass);
+	poke->bypass_addr = (u8 *)poke->tailcall_target + X86_JMP32_LEN;
+	poke->adj_off = adj_off;
+	return 0;
+}
+
+/* Point the direct tail calls of a finished image at what their slots hold now. */
+static void aj_tail_call_fixup(struct bpf_prog *prog)
+{
+	int i;
+
+	for (i = 0; aj_text_poke && i < prog->aux->size_poke_tab; i++) {
+		struct bpf_jit_poke_descriptor *poke = &prog->aux->poke_tab[i];
+		struct bpf_array *array;
+		struct bpf_prog *target;
+
+		if (poke->aux && poke->aux != prog->aux)
+			continue;
+		if (poke->reason != BPF_POKE_REASON_TAIL_CALL || !poke->tailcall_target)
+			continue;
+		array = container_of(poke->tail_call.map, struct bpf_array, map);
+		mutex_lock(&array->aux->poke_mutex);
+		target = array->ptrs[poke->tail_call.key];
+		if (target) {
+			BUG_ON(aj_text_poke(poke->tailcall_target, BPF_MOD_JUMP, NULL,
+					    (u8 *)target->bpf_func + poke->adj_off) < 0);
+			BUG_ON(aj_text_poke(poke->tailcall_bypass, BPF_MOD_JUMP, poke->bypass_addr,
+					    NULL) < 0);
+		}
+		WRITE_ONCE(poke->tailcall_target_stable, true);
+		mutex_unlock(&array->aux->poke_mutex);
+	}
+}
+
 /* The kernel's ex_handler_bpf() clears a pt_regs slot and skips the faulting load. */
 static const u8 aj_pt_regs_off[16] = {
 	[X_RAX] = offsetof(struct pt_regs, ax), [X_RCX] = offsetof(struct pt_regs, cx),
@@ -181,6 +238,9 @@ int altjit_target_init(void)
 	t->array_ptrs_off = offsetof(struct bpf_array, ptrs);
 	t->prog_bpf_func_off = offsetof(struct bpf_prog, bpf_func);
 	t->probe_mem_limit = TASK_SIZE_MAX + PAGE_SIZE;
+	aj_text_poke = (void *)aj_syms.kallsyms_lookup_name("__bpf_arch_text_poke");
+	if (!aj_text_poke)
+		pr_info("__bpf_arch_text_poke not found: constant-index tail calls are compiled as indirect ones\n");
 	t->sls_jmp = AJ_SLS_JMP;
 	t->sls_ret = AJ_SLS_RET;
 	t->thunk_size = RETPOLINE_THUNK_SIZE;
@@ -333,6 +393,9 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 			prog = orig_prog;
 			goto out_free;
 		}
+		aj_tail_call_fixup(prog);
+		if (frame == &aj_frame_legacy)
+			aj_legacy_image_get();
 	} else {
 		jd->addrs = addrs;
 		jd->header = a.header;

@@ -30,6 +30,8 @@ ensure_host_packages() {
 # Packages the rig needs on the host to build the module and run guests.
 HOST_PACKAGES_BUILD="make gcc gcc-12 bc flex bison libelf-dev libssl-dev zlib1g-dev xz-utils zstd dwarves"
 HOST_PACKAGES_VM="qemu-system-x86 busybox-static cpio bpftool"
+# ... and to build the BPF programs and tools the tests and the benchmark run.
+HOST_PACKAGES_BPF="clang llvm libbpf-dev gnuplot-nox"
 
 # kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version).
 kernel_conf() {

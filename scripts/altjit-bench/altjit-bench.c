@@ -312,7 +312,7 @@ static void print_table(FILE *f, const char *kernel)
 	fprintf(f, "# altjit-bench: kernel %s, %u runs per trial, %d trials, schemes interleaved\n",
 		kernel, repeat, trials);
 	fprintf(f, "# time: %s\n", clock_note);
-	fprintf(f, "%-16s %-10s %7s %9s %9s %12s %21s %9s %9s\n", "program", "scheme", "image",
+	fprintf(f, "%-18s %-10s %7s %9s %9s %12s %21s %9s %9s\n", "program", "scheme", "image",
 		"prologue", "epilogue", "ns/run", "spread (min..max)", "/legacy", "/stock");
 	for (i = 0; i < nr_benches; i++) {
 		struct bench *bn = &benches[i];
@@ -321,11 +321,11 @@ static void print_table(FILE *f, const char *kernel)
 			struct result *r = &bn->r[s];
 
 			if (r->err) {
-				fprintf(f, "%-16s %-10s   failed to load or run: %s\n", bn->label, schemes[s],
+				fprintf(f, "%-18s %-10s   failed to load or run: %s\n", bn->label, schemes[s],
 					strerror(-r->err));
 				continue;
 			}
-			fprintf(f, "%-16s %-10s %7u %9u %9u %12.2f %10.2f..%-10.2f %9.3f %9.3f\n",
+			fprintf(f, "%-18s %-10s %7u %9u %9u %12.2f %10.2f..%-10.2f %9.3f %9.3f\n",
 				bn->label, schemes[s], r->image, r->prologue, r->epilogue, r->median,
 				r->min, r->max, ratio(r, &bn->r[1]), ratio(r, &bn->r[0]));
 		}
@@ -369,7 +369,7 @@ static void print_json(FILE *f, const char *kernel)
 	fprintf(f, "]}\n");
 }
 
-static void add_bench(const char *spec)
+static void add_bench(const char *spec, const char *label)
 {
 	struct bench *bn;
 	const char *colon = strrchr(spec, ':');
@@ -383,13 +383,17 @@ static void add_bench(const char *spec)
 	} else {
 		snprintf(bn->path, sizeof(bn->path), "%s", spec);
 	}
+	if (label)
+		snprintf(bn->label, sizeof(bn->label), "%s", label);
 }
 
 static void add_defaults(const char *argv0)
 {
-	static const char *const set[] = {
-		"xdp1.bpf.o:xdp1", "bpf_flow.bpf.o:_dissect", "tailchain.bpf.o:link0",
-		"calls.bpf.o:calls",
+	static const char *const set[][2] = {
+		{ "xdp1.bpf.o:xdp1", "xdp1" },
+		{ "bpf_flow.bpf.o:_dissect", "bpf_flow" },
+		{ "tailchain.bpf.o:link0", "tailcall6_r6-r9" },
+		{ "calls.bpf.o:calls", "bpf2bpf_calls" },
 	};
 	char dir[PATH_MAX], spec[PATH_MAX + 64], self[PATH_MAX];
 	const char *env = getenv("ALTJIT_BENCH_PROGS");
@@ -408,13 +412,14 @@ static void add_defaults(const char *argv0)
 	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
 		char path[PATH_MAX + 32];
 
-		snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(strchr(set[i], ':') - set[i]), set[i]);
+		snprintf(path, sizeof(path), "%s/%.*s", dir,
+			 (int)(strchr(set[i][0], ':') - set[i][0]), set[i][0]);
 		if (access(path, R_OK)) {
 			fprintf(stderr, "altjit-bench: %s not found, skipped\n", path);
 			continue;
 		}
-		snprintf(spec, sizeof(spec), "%s%s", path, strchr(set[i], ':'));
-		add_bench(spec);
+		snprintf(spec, sizeof(spec), "%s%s", path, strchr(set[i][0], ':'));
+		add_bench(spec, set[i][1]);
 	}
 }
 
@@ -459,7 +464,7 @@ int main(int argc, char **argv)
 	snprintf(kernel, sizeof(kernel), "%s", u.release);
 	libbpf_set_print(libbpf_quiet);
 	for (i = optind; i < argc; i++)
-		add_bench(argv[i]);
+		add_bench(argv[i], NULL);
 	if (!nr_benches)
 		add_defaults(argv[0]);
 	if (!nr_benches) {

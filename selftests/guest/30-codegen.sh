@@ -30,5 +30,5 @@ for s in ${AJ_SCHEMES:-legacy optimized}; do
 		"$(($(aj_stat handed_back_unsupported) - u0))" 0
 	check_eq "test_bpf ($s): none handed back on error" "$(($(aj_stat handed_back_error) - e0))" 0
 	grep -e ' FAIL' -e 'altjit' /tmp/test_bpf.log | head -10 | sed 's/^/# /'
-	check "rmmod altjit ($s)" rmmod altjit
+	check "rmmod altjit ($s) once its images are freed" aj_rmmod
 done

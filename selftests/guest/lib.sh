@@ -55,3 +55,14 @@ run_test_bpf() {
 tb_short_params() {
 	case $(uname -r) in 5.*) ;; *) echo "test_range=0,299" ;; esac
 }
+
+# aj_rmmod: rmmod altjit, waiting up to 60 s for the kernel's deferred frees of legacy images
+# (each holds a module reference until bpf_jit_free runs).
+aj_rmmod() {
+	_n=0
+	while ! rmmod altjit 2>/dev/null; do
+		_n=$((_n + 1))
+		[ $_n -lt 120 ] || return 1
+		sleep 0.5
+	done
+}

@@ -1,0 +1,160 @@
+# shellcheck shell=sh
+# What a user of altjit expects of the usual tools: bpftool loads, pins, shows and dumps programs
+# altjit compiled, /proc/kallsyms names them, the stats count them, legacy images carry the legacy
+# marker and optimized ones do not; fentry/fexit programs attach to altjit's programs and
+# subprograms (selftests/prog/altjit_attach, whose test points become points of this script).
+
+PROG_DIR=/altjit/prog
+TARGET=$PROG_DIR/progs/attach_target.bpf.o
+ATTACH=$PROG_DIR/altjit_attach
+BPFFS=/sys/fs/bpf
+# nopl 0x414a4c47(%rax): module/frame.c's legacy marker.
+MARKER="0f 1f 80 47 4c 4a 41"
+
+if [ ! -r $TARGET ] || [ ! -x $ATTACH ]; then
+	not_ok "selftests/prog is in the guest ($ATTACH, $TARGET)"
+	return 0
+fi
+
+# hex FILE: the file's bytes as " xx xx xx ..." on one line.
+hex() { od -An -v -tx1 "$1" | tr -s ' \n' '  '; }
+# has HAYSTACK NEEDLE, hasnt HAYSTACK NEEDLE
+has() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
+hasnt() { ! has "$1" "$2"; }
+
+if ! insmod $AJ_KO; then
+	not_ok "insmod altjit.ko"
+	dmesg | tail -5 | sed 's/^/# /'
+	return 0
+fi
+ok "insmod altjit.ko"
+
+for s in legacy optimized; do
+	pin=$BPFFS/t_$s img=/tmp/t_$s.img
+	rm -f $pin $img
+	if ! echo $s >$AJ_SYS/mode; then
+		not_ok "$s: switch mode"
+		continue
+	fi
+	ok "$s: switch mode"
+	j0=$(aj_stat ${s}_jited) || true
+	if ! bpftool prog load $TARGET $pin >/tmp/t_load.log 2>&1; then
+		not_ok "$s: bpftool prog load $TARGET $pin"
+		tail -20 /tmp/t_load.log | sed 's/^/# /'
+		continue
+	fi
+	ok "$s: bpftool prog load $TARGET $pin"
+
+	# "42: sched_cls  name at_main  tag 0123456789abcdef  gpl" ... "xlated 1808B  jited 951B ..."
+	show=$(bpftool prog show pinned $pin 2>&1) || true
+	id=$(echo "$show" | sed -n '1s/^\([0-9][0-9]*\): .*/\1/p')
+	name=$(echo "$show" | sed -n '1s/.* name \([^ ]*\) .*/\1/p')
+	tag=$(echo "$show" | sed -n '1s/.* tag \([0-9a-f]\{16\}\).*/\1/p')
+	size=$(echo "$show" | sed -n 's/.* jited \([0-9][0-9]*\)B.*/\1/p')
+	if [ -n "$id" ] && [ "$name" = at_main ] && [ -n "$tag" ] && [ "${size:-0}" -gt 0 ]; then
+		ok "$s: bpftool prog show pinned: id, name, tag and jited size"
+		diag "$s: id $id, name $name, tag $tag, jited ${size}B"
+	else
+		not_ok "$s: bpftool prog show pinned: id, name, tag and jited size"
+		echo "$show" | sed 's/^/# /'
+	fi
+
+	if bpftool prog dump jited pinned $pin >/tmp/t_dis 2>&1; then
+		if grep -q 'push' /tmp/t_dis && grep -E -q '(ret|jmp)' /tmp/t_dis; then
+			ok "$s: bpftool prog dump jited shows x86 code"
+		else
+			not_ok "$s: bpftool prog dump jited shows x86 code"
+			head -20 /tmp/t_dis | sed 's/^/# /'
+		fi
+	elif grep -q -i -e 'libbfd' -e 'disassembl' /tmp/t_dis; then
+		skip "$s: bpftool prog dump jited shows x86 code" \
+			"this bpftool cannot disassemble: $(head -1 /tmp/t_dis)"
+	else
+		not_ok "$s: bpftool prog dump jited shows x86 code"
+		head -20 /tmp/t_dis | sed 's/^/# /'
+	fi
+
+	# The raw image: bpftool writes it when it can, altjit_attach --jited otherwise.
+	if bpftool prog dump jited pinned $pin file $img >/dev/null 2>&1 && [ -s $img ]; then
+		how="bpftool prog dump jited ... file"
+	elif $ATTACH --jited $pin >$img 2>/tmp/t_img.err; then
+		how="altjit_attach --jited"
+	else
+		how=""
+		sed 's/^/# /' /tmp/t_img.err
+	fi
+	got=0
+	[ ! -r $img ] || got=$(($(wc -c <$img)))
+	if [ -n "$how" ] && [ "$got" = "$size" ]; then
+		ok "$s: raw image ($how) is the jited size, ${size}B"
+	else
+		not_ok "$s: raw image (${how:-none}) is the jited size"
+		diag "  got ${got}B, bpftool prog show says '${size}'B"
+	fi
+	bytes=$(hex $img 2>/dev/null) || bytes=""
+	head16=$(echo "$bytes" | cut -d' ' -f2-17)
+	# push rbp; mov rbp,rsp near the start (after endbr64, nop5, counter init); leave; ret or
+	# leave; jmp (return thunk) somewhere.
+	if has " $head16" " 55 48 89 e5" && { has "$bytes" " c9 c3" || has "$bytes" " c9 e9"; }; then
+		ok "$s: raw image is x86 code (push rbp; mov rbp,rsp ... leave; ret/jmp)"
+	else
+		not_ok "$s: raw image is x86 code (push rbp; mov rbp,rsp ... leave; ret/jmp)"
+		diag "  starts with:$head16"
+	fi
+	if [ $s = legacy ]; then
+		check "legacy: raw image carries the legacy marker ($MARKER)" has "$bytes" " $MARKER"
+	else
+		check "$s: raw image has no legacy marker" hasnt "$bytes" " $MARKER"
+	fi
+
+	sym=bpf_prog_${tag}_$name
+	check "$s: /proc/kallsyms lists $sym" \
+		awk -v s="$sym" '$3 == s { f = 1 } END { exit !f }' /proc/kallsyms
+	j1=$(aj_stat ${s}_jited) || true
+	if [ -n "$j0" ] && [ -n "$j1" ] && [ "$j1" -gt "$j0" ]; then
+		ok "$s: ${s}_jited went up ($j0 -> $j1)"
+	else
+		not_ok "$s: ${s}_jited went up"
+		diag "  ${s}_jited '$j0' -> '$j1'"
+	fi
+
+	rm -f $pin $img
+	check "$s: remove the pin" [ ! -e $pin ]
+done
+echo stock >$AJ_SYS/mode || true
+
+# altjit_attach's own TAP, one point here per point there.
+if $ATTACH >/tmp/attach.tap 2>&1; then rc=0; else rc=$?; fi
+n=0 fails=0 plan=""
+while IFS= read -r line; do
+	case $line in
+	"not ok "*)
+		n=$((n + 1)) fails=$((fails + 1))
+		not_ok "altjit_attach: $(echo "$line" | sed 's/^not ok [0-9]* - //')"
+		;;
+	"ok "*)
+		n=$((n + 1))
+		d=$(echo "$line" | sed 's/^ok [0-9]* - //')
+		case $d in
+		*" # SKIP"*) skip "altjit_attach: ${d%% # SKIP*}" "${d#* # SKIP }" ;;
+		*) ok "altjit_attach: $d" ;;
+		esac
+		;;
+	"1.."*) plan=${line#1..} ;;
+	"#"*) echo "$line" ;;
+	"TAP version"*) ;;
+	*) diag "altjit_attach: $line" ;;
+	esac
+done </tmp/attach.tap
+# Its end: the plan matches, and it exits 0 iff nothing failed (a crash or a lost point shows here).
+want_rc=0
+[ $fails = 0 ] || want_rc=1
+if [ "$plan" = "$n" ] && [ "$n" -gt 0 ] && [ "$rc" = $want_rc ]; then
+	ok "altjit_attach ran to its end ($n points, $fails failed, exit $rc)"
+else
+	not_ok "altjit_attach ran to its end"
+	diag "  exit $rc, $n points ($fails failed), plan '1..$plan'"
+fi
+check_eq "altjit_attach restored the mode" "$(cat $AJ_SYS/mode)" "[stock] legacy optimized"
+
+check "rmmod altjit once its images are freed" aj_rmmod
