@@ -3,6 +3,7 @@
 #   make KERNEL=6.1       build against a fetched Debian kernel (6.1, 6.12, 5.10; scripts/kernels.conf)
 #   make KDIR=/path       build against any prepared kernel tree or headers
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
+#   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
 SHELL := /bin/bash
 KERNEL ?=
@@ -16,7 +17,7 @@ KDIR := $(KDIR)
 KCC ?= $(if $(findstring 5.10.,$(notdir $(KDIR))),gcc-12)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC))
 
-.PHONY: all module clean check bench tools
+.PHONY: all module clean check check-host bench tools install dkms-install dkms-remove
 all: module
 
 module:
@@ -36,3 +37,6 @@ check:
 
 bench:
 	scripts/bench
+check-host:
+	selftests/host/run.sh
+

@@ -32,6 +32,14 @@ HOST_PACKAGES_BUILD="make gcc gcc-12 bc flex bison libelf-dev libssl-dev zlib1g-
 HOST_PACKAGES_VM="qemu-system-x86 busybox-static cpio bpftool"
 # ... and to build the BPF programs and tools the tests and the benchmark run.
 HOST_PACKAGES_BPF="clang llvm libbpf-dev gnuplot-nox"
+# ... and to package the module with DKMS (issue 6): dkms 3.0.10 needs lsb-release, kmod, gcc, make,
+# dpkg-dev and patch (no headers with --no-install-recommends); openssl makes the MOK signing key.
+HOST_PACKAGES_DKMS="dkms openssl"
+# ... and to run the code-generator tests without a VM (selftests/host: capstone disassembles).
+HOST_PACKAGES_HOSTTEST="make gcc libcapstone-dev"
+# ... and to build the kernel's test_verifier from linux-source (scripts/build-selftests): libbpf's
+# bpf_doc.py, 5.10's -lcap (static).
+HOST_PACKAGES_SELFTESTS="python3 libcap-dev"
 
 # kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version).
 kernel_conf() {

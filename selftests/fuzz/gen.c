@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The random program generator (see gen.h for what its programs promise). Plain C99 plus the UAPI
+ * header, no allocation: it builds with the host's compiler, in the guest's static tools, anywhere.
+ */
+#include <string.h>
+#include "gen.h"
+
+struct gen {
+	uint64_t rng;
+	const struct ajf_opts *o;
+	struct bpf_insn *out;
+	uint32_t cap, n;
+	bool overflow;
+	int ctxreg;		/* R6-R9 holding the ctx pointer, or -1 */
+	uint16_t locked;	/* registers the body must not write (loop counters) */
+	uint32_t left;		/* body instructions left to generate */
+	uint32_t depth;
+	struct ajf_info *info;
+};
+
+static uint64_t rnd64(struct gen *g)
+{
+	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* uniform-ish in [0, n) */
+static uint32_t rnd(struct gen *g, uint32_t n)
+{
+	return n ? (uint32_t)(rnd64(g) % n) : 0;
+}
+
+static bool chance(struct gen *g, uint32_t percent)
+{
+	return rnd(g, 100) < percent;
+}
+
+static void emit(struct gen *g, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	struct bpf_insn *i;
+
+	if (g->n >= g->cap) {
+		g->overflow = true;
+		return;
+	}
+	i = &g->out[g->n++];
+	memset(i, 0, sizeof(*i));
+	i->code = code;
+	i->dst_reg = dst;
+	i->src_reg = src;
+	i->off = off;
+	i->imm = imm;
+}
+
+static void emit_ld_imm64(struct gen *g, uint8_t dst, uint8_t src, uint64_t v)
+{
+	emit(g, BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, (int32_t)(uint32_t)v);
+	emit(g, 0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
+}
+
+static bool has(struct gen *g, uint32_t cls)
+{
+	return (g->o->classes & cls) != 0;
+}
+
+/* Values near the edges of every encoding, and some noise. */
+static int32_t rnd_imm(struct gen *g)
+{
+	static const int32_t edge[] = {
+		0, 1, -1, 2, 7, 8, 31, 32, 63, 64, 127, 128, -128, -129, 255, 256, 0x7fff, -0x8000,
+		0xffff, 0x10000, 0x7fffffff, (int32_t)0x80000000, (int32_t)0x80000001, -2,
+	};
+
+	switch (rnd(g, 4)) {
+	case 0: return edge[rnd(g, sizeof(edge) / sizeof(edge[0]))];
+	case 1: return (int32_t)rnd(g, 33) - 16;
+	case 2: return (int32_t)(int8_t)rnd64(g);
+	}
+	return (int32_t)rnd64(g);
+}
+
+static uint64_t rnd_imm64(struct gen *g)
+{
+	static const uint64_t edge[] = {
+		0, 1, ~0ULL, 0x7fffffffULL, 0x80000000ULL, 0xffffffffULL, 0x100000000ULL,
+		0x7fffffffffffffffULL, 0x8000000000000000ULL, 0xffffffff00000000ULL, 0x123456789abcdefULL,
+	};
+
+	if (chance(g, 40))
+		return edge[rnd(g, sizeof(edge) / sizeof(edge[0]))];
+	return rnd64(g);
+}
+
+static bool is_scalar(struct gen *g, int r)
+{
+	return r >= 0 && r <= 9 && r != g->ctxreg;
+}
+
+/* A register to read: any scalar. */
+static int pick_src(struct gen *g)
+{
+	int r;
+
+	do
+		r = (int)rnd(g, 10);
+	while (!is_scalar(g, r));
+	return r;
+}
+
+/* A register to write: a scalar no loop counts with. R0-R5 always qualify. */
+static int pick_dst(struct gen *g)
+{
+	int r;
+
+	do
+		r = (int)rnd(g, 10);
+	while (!is_scalar(g, r) || (g->locked & (1u << r)));
+	return r;
+}
+
+static void emit_set(struct gen *g, int r)
+{
+	if (chance(g, 25)) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, (int32_t)rnd(g, 9) - 4);
+		return;
+	}
+	switch (rnd(g, 3)) {
+	case 0:
+		emit(g, BPF_ALU | BPF_MOV | BPF_K, r, 0, 0, rnd_imm(g));
+		break;
+	case 1:
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, rnd_imm(g));
+		break;
+	default:
+		emit_ld_imm64(g, r, 0, rnd_imm64(g));
+	}
+}
+
+/* ---- ALU ---- */
+
+static void gen_alu(struct gen *g)
+{
+	static const uint8_t ops[] = {
+		BPF_ADD, BPF_SUB, BPF_OR, BPF_AND, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_MOV,
+		BPF_NEG, BPF_END, BPF_MUL, BPF_DIV, BPF_MOD,
+	};
+	uint32_t nops = has(g, AJF_MULDIV) ? 14 : 11;
+	bool is64 = has(g, AJF_ALU64) && (!has(g, AJF_ALU32) || chance(g, 50));
+	uint8_t cls = is64 ? BPF_ALU64 : BPF_ALU;
+	uint8_t op = ops[rnd(g, nops)];
+	bool k = chance(g, 40);
+	int dst = pick_dst(g), src = pick_src(g);
+	int16_t off = 0;
+	int32_t imm = rnd_imm(g);
+	bool v4 = has(g, AJF_V4);
+
+	switch (op) {
+	case BPF_NEG:
+		emit(g, cls | BPF_NEG | BPF_K, dst, 0, 0, 0);
+		return;
+	case BPF_END:
+		imm = 16 << rnd(g, 3);
+		if (v4 && is64)	/* bswap */
+			emit(g, BPF_ALU64 | BPF_END | BPF_TO_LE, dst, 0, 0, imm);
+		else
+			emit(g, BPF_ALU | BPF_END | (chance(g, 50) ? BPF_TO_BE : BPF_TO_LE), dst, 0, 0, imm);
+		return;
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_ARSH:
+		imm = (int32_t)rnd(g, is64 ? 64 : 32);
+		break;
+	case BPF_MOV:
+		if (!k && v4 && chance(g, 30)) {
+			off = (int16_t)(8 << rnd(g, is64 ? 3 : 2));	/* movsx */
+		}
+		break;
+	case BPF_DIV:
+	case BPF_MOD:
+		if (v4 && chance(g, 40))
+			off = 1;				/* sdiv, smod */
+		if (k && imm == 0)
+			imm = 1 + (int32_t)rnd(g, 9);
+		break;
+	}
+	if (k)
+		emit(g, cls | op | BPF_K, dst, 0, off, imm);
+	else
+		emit(g, cls | op | BPF_X, dst, src, off, 0);
+}
+
+/* ---- memory ---- */
+
+static const uint8_t size_code[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+
+/* A place of 1 << lg bytes: on the stack (base R10) or in the ctx (base ctxreg); false if none. */
+static bool pick_place(struct gen *g, uint32_t lg, bool write, bool atomic, int *base, int16_t *off)
+{
+	uint32_t sz = 1u << lg;
+	bool stack = g->o->stack_size >= sz;
+	bool ctx = g->ctxreg >= 0 && g->o->ctx_size >= sz && (!write || g->o->ctx_write) &&
+		   (!atomic || g->o->ctx_atomic);
+
+	if (!stack && !ctx)
+		return false;
+	if (stack && (!ctx || chance(g, 60))) {
+		*base = BPF_REG_10;
+		*off = (int16_t)(-(int32_t)g->o->stack_size + (int32_t)(rnd(g, g->o->stack_size / sz) * sz));
+	} else {
+		*base = g->ctxreg;
+		*off = (int16_t)(rnd(g, g->o->ctx_size / sz) * sz);
+	}
+	return true;
+}
+
+static void gen_ldx(struct gen *g)
+{
+	uint32_t lg = rnd(g, 4);
+	int base;
+	int16_t off;
+	uint8_t mode = BPF_MEM;
+
+	if (!pick_place(g, lg, false, false, &base, &off))
+		return;
+	if (has(g, AJF_V4) && lg < 3 && chance(g, 35))
+		mode = BPF_MEMSX;
+	emit(g, BPF_LDX | mode | size_code[lg], pick_dst(g), base, off, 0);
+}
+
+static void gen_stx(struct gen *g)
+{
+	uint32_t lg = rnd(g, 4);
+	int base;
+	int16_t off;
+
+	if (!pick_place(g, lg, true, false, &base, &off))
+		return;
+	emit(g, BPF_STX | BPF_MEM | size_code[lg], base, pick_src(g), off, 0);
+}
+
+static void gen_st(struct gen *g)
+{
+	uint32_t lg = rnd(g, 4);
+	uint32_t sz = 1u << lg;
+	int16_t off;
+
+	/* the verifier refuses BPF_ST into the ctx: stack only */
+	if (g->o->stack_size < sz)
+		return;
+	off = (int16_t)(-(int32_t)g->o->stack_size + (int32_t)(rnd(g, g->o->stack_size / sz) * sz));
+	emit(g, BPF_ST | BPF_MEM | size_code[lg], BPF_REG_10, 0, off, rnd_imm(g));
+}
+
+static void gen_atomic_at(struct gen *g, int base, int16_t off, uint32_t lg)
+{
+	static const int32_t ops[] = {
+		BPF_ADD, BPF_AND, BPF_OR, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_AND | BPF_FETCH,
+		BPF_OR | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG,
+	};
+	int32_t op = ops[rnd(g, 10)];
+	/* fetching forms write their source register back */
+	int src = (op & BPF_FETCH) ? pick_dst(g) : pick_src(g);
+
+	emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], base, src, off, op);
+}
+
+static void gen_atomic(struct gen *g)
+{
+	uint32_t lg = 2 + rnd(g, 2);
+	int base;
+	int16_t off;
+
+	if (pick_place(g, lg, true, true, &base, &off))
+		gen_atomic_at(g, base, off, lg);
+}
+
+/* A load, store or atomic through a copy of a pointer in an ordinary register. */
+static void gen_ptr(struct gen *g)
+{
+	uint32_t lg = rnd(g, 4), what = rnd(g, 4);
+	int t = pick_dst(g), base, s;
+	int16_t off;
+	int32_t delta = 0;
+
+	if (what == 3 && lg < 2)
+		lg += 2;
+	if (!pick_place(g, lg, what != 0, what == 3, &base, &off))
+		return;
+	if (base == BPF_REG_10)	/* a modified stack pointer is fine; a modified ctx pointer is not */
+		delta = -(int32_t)(rnd(g, g->o->stack_size / 8 + 1) * 8);
+	if (what == 2 && base != BPF_REG_10)
+		what = 1;	/* no BPF_ST into the ctx */
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, t, base, 0, 0);
+	if (delta)
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_K, t, 0, 0, delta);
+	off = (int16_t)(off - delta);
+	switch (what) {
+	case 0:
+		emit(g, BPF_LDX | BPF_MEM | size_code[lg], pick_dst(g), t, off, 0);
+		break;
+	case 1:
+		do	/* never the pointer itself: its value is not the same in every run */
+			s = pick_src(g);
+		while (s == t);
+		emit(g, BPF_STX | BPF_MEM | size_code[lg], t, s, off, 0);
+		break;
+	case 2:
+		emit(g, BPF_ST | BPF_MEM | size_code[lg], t, 0, off, rnd_imm(g));
+		break;
+	default:
+		s = t == BPF_REG_0 ? BPF_REG_1 : BPF_REG_0;
+		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], t, s, off, rnd(g, 2) ? BPF_ADD : BPF_XCHG);
+	}
+	/* the copy becomes a scalar again (on every path: nothing jumps in between) */
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, t, 0, 0, rnd_imm(g));
+}
+
+/* ---- calls ---- */
+
+static void reinit_args(struct gen *g, int from)
+{
+	int r;
+
+	for (r = from; r <= 5; r++)
+		emit_set(g, r);
+}
+
+static void gen_call(struct gen *g)
+{
+	const struct ajf_helper *h;
+	int a;
+
+	if (!g->o->nr_helpers)
+		return;
+	h = &g->o->helpers[rnd(g, g->o->nr_helpers)];
+	for (a = 1; a <= h->nargs && a <= 5; a++) {
+		if (chance(g, 50))
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, a, pick_src(g), 0, 0);
+		else
+			emit_set(g, a);
+	}
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, h->id);
+	reinit_args(g, 1);
+	g->info->has_call = true;
+}
+
+static void gen_tail_call(struct gen *g)
+{
+	uint32_t idx = rnd(g, g->o->tail_call_max_index + 1);
+
+	if (g->ctxreg < 0)
+		return;
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, g->ctxreg, 0, 0);
+	emit_ld_imm64(g, BPF_REG_2, BPF_PSEUDO_MAP_FD, (uint32_t)g->o->tail_call_map_fd);
+	if (chance(g, 15))	/* the index is a u32: the upper half must not matter */
+		emit_ld_imm64(g, BPF_REG_3, 0, ((uint64_t)(rnd(g, 0xffff) + 1) << 32) | idx);
+	else
+		emit(g, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)idx);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL);
+	reinit_args(g, 0);
+	g->info->has_tail_call = true;
+}
+
+/* ---- control flow ---- */
+
+static void gen_block(struct gen *g, uint32_t size);
+
+static void emit_cond_jump(struct gen *g)
+{
+	static const uint8_t ops[] = {
+		BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE,
+		BPF_JSLT, BPF_JSLE,
+	};
+	bool j64 = has(g, AJF_JMP) && (!has(g, AJF_JMP32) || chance(g, 50));
+	uint8_t cls = j64 ? BPF_JMP : BPF_JMP32;
+	uint8_t op = ops[rnd(g, sizeof(ops))];
+
+	int a = pick_src(g);
+
+	/* equal operands and small constants often, so both sides of every edge get taken */
+	if (chance(g, 50))
+		emit(g, cls | op | BPF_K, a, 0, 0, chance(g, 40) ? (int32_t)rnd(g, 9) - 4 : rnd_imm(g));
+	else
+		emit(g, cls | op | BPF_X, a, chance(g, 15) ? a : pick_src(g), 0, 0);
+}
+
+/* Point the jump at index j to the current end. */
+static void bind(struct gen *g, uint32_t j)
+{
+	int32_t d = (int32_t)g->n - (int32_t)j - 1;
+
+	if (j >= g->cap || g->overflow)
+		return;
+	if (g->out[j].code == (BPF_JMP32 | BPF_JA))
+		g->out[j].imm = d;
+	else
+		g->out[j].off = (int16_t)d;
+}
+
+static uint32_t sub_size(struct gen *g)
+{
+	uint32_t max = g->left < 16 ? g->left : 16;
+
+	return 1 + rnd(g, max + 1);
+}
+
+static void gen_if(struct gen *g)
+{
+	uint32_t j = g->n;
+
+	emit_cond_jump(g);
+	g->depth++;
+	gen_block(g, sub_size(g));
+	g->depth--;
+	if (has(g, AJF_EXIT) && chance(g, 15))
+		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	bind(g, j);
+}
+
+static void gen_if_else(struct gen *g)
+{
+	uint32_t j = g->n, e;
+
+	emit_cond_jump(g);
+	g->depth++;
+	gen_block(g, sub_size(g));
+	e = g->n;
+	if (has(g, AJF_V4) && chance(g, 40))
+		emit(g, BPF_JMP32 | BPF_JA, 0, 0, 0, 0);	/* gotol */
+	else
+		emit(g, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+	bind(g, j);
+	gen_block(g, sub_size(g));
+	g->depth--;
+	bind(g, e);
+}
+
+static void gen_loop(struct gen *g)
+{
+	int c, r, tries = 0;
+	uint32_t top;
+	int32_t back;
+
+	for (c = -1, r = 6 + (int)rnd(g, 4); tries < 4; tries++, r = r == 9 ? 6 : r + 1)
+		if (is_scalar(g, r) && !(g->locked & (1u << r))) {
+			c = r;
+			break;
+		}
+	if (c < 0)
+		return;
+	emit(g, (chance(g, 50) ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_K, c, 0, 0,
+	     1 + (int32_t)rnd(g, g->o->loop_max ? g->o->loop_max : 1));
+	top = g->n;
+	g->locked |= 1u << c;
+	g->depth++;
+	gen_block(g, sub_size(g));
+	g->depth--;
+	g->locked &= ~(1u << c);
+	if (chance(g, 50))
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_K, c, 0, 0, -1);
+	else
+		emit(g, BPF_ALU64 | BPF_SUB | BPF_K, c, 0, 0, 1);
+	back = (int32_t)top - (int32_t)g->n - 1;
+	switch (rnd(g, 3)) {
+	case 0: emit(g, BPF_JMP | BPF_JNE | BPF_K, c, 0, (int16_t)back, 0); break;
+	case 1: emit(g, BPF_JMP | BPF_JSGT | BPF_K, c, 0, (int16_t)back, 0); break;
+	default: emit(g, BPF_JMP32 | BPF_JNE | BPF_K, c, 0, (int16_t)back, 0);
+	}
+	g->info->has_loop = true;
+}
+
+static void gen_item(struct gen *g)
+{
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		uint32_t k = rnd(g, 100);
+
+		if (k < 34) {
+			if (has(g, AJF_ALU32 | AJF_ALU64))
+				return gen_alu(g);
+		} else if (k < 40) {
+			if (has(g, AJF_LD_IMM64))
+				return emit_ld_imm64(g, pick_dst(g), 0, rnd_imm64(g));
+		} else if (k < 50) {
+			if (has(g, AJF_JMP | AJF_JMP32) && g->depth < g->o->max_depth)
+				return gen_if(g);
+		} else if (k < 55) {
+			if (has(g, AJF_JMP | AJF_JMP32) && g->depth < g->o->max_depth)
+				return gen_if_else(g);
+		} else if (k < 58) {
+			if (has(g, AJF_LOOP) && g->depth < g->o->max_depth)
+				return gen_loop(g);
+		} else if (k < 68) {
+			if (has(g, AJF_LDX))
+				return gen_ldx(g);
+		} else if (k < 75) {
+			if (has(g, AJF_STX))
+				return gen_stx(g);
+		} else if (k < 79) {
+			if (has(g, AJF_ST))
+				return gen_st(g);
+		} else if (k < 86) {
+			if (has(g, AJF_ATOMIC))
+				return gen_atomic(g);
+		} else if (k < 91) {
+			if (has(g, AJF_PTR))
+				return gen_ptr(g);
+		} else if (k < 96) {
+			if (has(g, AJF_CALL))
+				return gen_call(g);
+		} else {
+			if (has(g, AJF_TAIL_CALL))
+				return gen_tail_call(g);
+		}
+	}
+}
+
+static void gen_block(struct gen *g, uint32_t size)
+{
+	while (size > 0 && g->left > 0 && !g->overflow) {
+		uint32_t start = g->n, used;
+
+		gen_item(g);
+		used = g->n - start;
+		if (!used)
+			used = 1;	/* nothing fitted: count it anyway, so this ends */
+		size = used >= size ? 0 : size - used;
+		g->left = used >= g->left ? 0 : g->left - used;
+	}
+}
+
+/* ---- whole programs ---- */
+
+void ajf_opts_default(struct ajf_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->classes = AJF_DEFAULT;
+	o->len = 48;
+	o->stack_size = 64;
+	o->max_depth = 3;
+	o->loop_max = 4;
+}
+
+uint32_t ajf_max_len(const struct ajf_opts *o)
+{
+	return 96 + 2 * o->len + o->stack_size / 4 + o->ctx_size / 8 + 24 * (o->max_depth + 1);
+}
+
+int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, uint32_t cap,
+		 struct ajf_info *info)
+{
+	struct ajf_info dummy;
+	struct gen g = {
+		.rng = seed * 0x2545f4914f6cdd1dULL + 1,
+		.o = o,
+		.out = out,
+		.cap = cap,
+		.ctxreg = -1,
+		.left = o->len,
+	};
+	uint32_t off;
+	int r;
+
+	if (o->stack_size % 8 || o->stack_size > 512 || o->ctx_size % 8 ||
+	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)))
+		return -1;
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	g.info = info;
+
+	/* prologue: the ctx to a callee-saved register, every scalar register set, the stack written */
+	if (o->ctx_size || (o->classes & AJF_TAIL_CALL)) {
+		g.ctxreg = 6 + (int)rnd(&g, 4);
+		emit(&g, BPF_ALU64 | BPF_MOV | BPF_X, g.ctxreg, BPF_REG_1, 0, 0);
+	}
+	for (r = 0; r <= 9; r++)
+		if (is_scalar(&g, r))
+			emit_set(&g, r);
+	for (off = 8; off <= o->stack_size; off += 8) {
+		if (chance(&g, 50))
+			emit(&g, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -(int16_t)off, rnd_imm(&g));
+		else
+			emit(&g, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, pick_src(&g), -(int16_t)off, 0);
+	}
+
+	gen_block(&g, o->len);
+
+	/* epilogue: fold every scalar register and stack slot into R0, dump registers to the ctx */
+	for (r = 1; r <= 9; r++) {
+		if (!is_scalar(&g, r))
+			continue;
+		emit(&g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
+		emit(&g, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, r, 0, 0);
+	}
+	if (o->ctx_write)
+		for (r = 0, off = 0; r <= 9 && off + 8 <= o->ctx_size; r++)
+			if (is_scalar(&g, r)) {
+				emit(&g, BPF_STX | BPF_MEM | BPF_DW, g.ctxreg, r, (int16_t)off, 0);
+				off += 8;
+			}
+	for (off = 8; off <= o->stack_size; off += 8) {
+		emit(&g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -(int16_t)off, 0);
+		emit(&g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
+		emit(&g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
+	}
+	emit(&g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+	if (g.overflow)
+		return -1;
+	info->len = g.n;
+	info->stack_depth = o->stack_size;
+	return (int)g.n;
+}
+
+/* ---- printing ---- */
+
+static const char *alu_name(uint8_t op)
+{
+	static const char *const n[16] = {
+		"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",
+		"end", "?", "?",
+	};
+
+	return n[op >> 4];
+}
+
+static const char *jmp_name(uint8_t op)
+{
+	static const char *const n[16] = {
+		"ja", "==", ">", ">=", "&", "call", "exit", "s>", "s>=", "!=", "tail", "?", "<", "<=",
+		"s<", "s<=",
+	};
+
+	return n[op >> 4];
+}
+
+void ajf_dump(FILE *f, const struct bpf_insn *insns, uint32_t len)
+{
+	static const char *const sz[4] = { "u32", "u16", "u8", "u64" };
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		const struct bpf_insn *in = &insns[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		const char *w = (cls == BPF_ALU || cls == BPF_JMP32) ? "w" : "r";
+
+		fprintf(f, "  %3u: %02x ", i, in->code);
+		switch (cls) {
+		case BPF_ALU:
+		case BPF_ALU64:
+			if (op == BPF_NEG)
+				fprintf(f, "%s%d = -%s%d", w, in->dst_reg, w, in->dst_reg);
+			else if (op == BPF_END)
+				fprintf(f, "%s%d = %s%d(%s%d)", "r", in->dst_reg,
+					cls == BPF_ALU64 ? "bswap" : BPF_SRC(in->code) ? "be" : "le", in->imm,
+					"r", in->dst_reg);
+			else if (BPF_SRC(in->code) == BPF_X)
+				fprintf(f, "%s%d %s%s %s%d", w, in->dst_reg, in->off ? "s" : "", alu_name(op),
+					w, in->src_reg);
+			else
+				fprintf(f, "%s%d %s%s %d", w, in->dst_reg, in->off ? "s" : "", alu_name(op),
+					in->imm);
+			if (in->off && op == BPF_MOV)
+				fprintf(f, " (movsx%d)", in->off);
+			break;
+		case BPF_JMP:
+		case BPF_JMP32:
+			if (op == BPF_EXIT)
+				fprintf(f, "exit");
+			else if (op == BPF_CALL)
+				fprintf(f, "call %d%s", in->imm, in->src_reg == BPF_PSEUDO_CALL ? " (bpf2bpf)" : "");
+			else if (op == BPF_JA)
+				fprintf(f, "goto %+d", cls == BPF_JMP32 ? in->imm : in->off);
+			else if (op == 0xf0)
+				fprintf(f, "tail_call");
+			else if (BPF_SRC(in->code) == BPF_X)
+				fprintf(f, "if %s%d %s %s%d goto %+d", w, in->dst_reg, jmp_name(op), w,
+					in->src_reg, in->off);
+			else
+				fprintf(f, "if %s%d %s %d goto %+d", w, in->dst_reg, jmp_name(op), in->imm,
+					in->off);
+			break;
+		case BPF_LD:
+			if (i + 1 < len)
+				fprintf(f, "r%d = 0x%llx ll%s", in->dst_reg,
+					(unsigned long long)((uint64_t)(uint32_t)in->imm |
+							     ((uint64_t)(uint32_t)in[1].imm << 32)),
+					in->src_reg == BPF_PSEUDO_MAP_FD ? " (map fd)" : "");
+			fprintf(f, "\n");
+			i++;
+			continue;
+		case BPF_LDX:
+			fprintf(f, "r%d = *(%s%s *)(r%d %+d)", in->dst_reg,
+				BPF_MODE(in->code) == 0x80 ? "s" : "", sz[BPF_SIZE(in->code) >> 3],
+				in->src_reg, in->off);
+			break;
+		case BPF_ST:
+			fprintf(f, "*(%s *)(r%d %+d) = %d", sz[BPF_SIZE(in->code) >> 3], in->dst_reg, in->off,
+				in->imm);
+			break;
+		case BPF_STX:
+			if (BPF_MODE(in->code) == BPF_ATOMIC)
+				fprintf(f, "atomic 0x%x *(%s *)(r%d %+d), r%d", in->imm,
+					sz[BPF_SIZE(in->code) >> 3], in->dst_reg, in->off, in->src_reg);
+			else
+				fprintf(f, "*(%s *)(r%d %+d) = r%d", sz[BPF_SIZE(in->code) >> 3], in->dst_reg,
+					in->off, in->src_reg);
+			break;
+		default:
+			fprintf(f, "dst=r%d src=r%d off=%d imm=%d", in->dst_reg, in->src_reg, in->off, in->imm);
+		}
+		fprintf(f, "\n");
+	}
+}

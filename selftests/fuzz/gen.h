@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A seeded generator of random eBPF programs that terminate and pass the kernel's verifier as a
+ * privileged program: seed in, struct bpf_insn array out. Used by selftests/host (native execution
+ * of the code generator against a reference interpreter) and meant for differential fuzzing in the
+ * guest (the kernel's interpreter against its JIT), so the programs are in the form userspace loads:
+ *
+ *   - helper calls are plain BPF_CALLs with the helper's id; a tail call is bpf_tail_call(ctx,
+ *     map, index) with the map loaded by BPF_LD_IMM64 / BPF_PSEUDO_MAP_FD of opts.tail_call_map_fd;
+ *   - division and modulo by a register are left as they are (the verifier adds its own guards:
+ *     x / 0 = 0, x % 0 = x);
+ *   - control flow is structured: forward jumps over blocks (if, if/else, an early exit at the end
+ *     of an if body) and loops counted down from a small constant in a callee-saved register, so
+ *     no instruction is unreachable and every program terminates;
+ *   - every register is written before it is read (the prologue initialises R0-R9; R1-R5 are
+ *     written again after each call); pointers live only in R10 and in one of R6-R9 (the ctx
+ *     copy), and a pointer copy made for a load or store is overwritten right after it;
+ *   - memory accesses are aligned and in bounds: the stack [-stack_size, 0) is fully written by
+ *     the prologue before any load; the ctx is read (and written, when allowed) in [0, ctx_size);
+ *   - the epilogue folds every scalar register (and, when the ctx is writable, stores them there),
+ *     so a wrong value anywhere shows in R0 or the ctx.
+ */
+#ifndef _ALTJIT_FUZZ_GEN_H
+#define _ALTJIT_FUZZ_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/bpf.h>
+
+/* Newer than some UAPI headers the generator may be built with. */
+#ifndef BPF_MEMSX
+#define BPF_MEMSX	0x80
+#endif
+#ifndef BPF_JMP32
+#define BPF_JMP32	0x06
+#endif
+
+/* Instruction classes to use (ajf_opts.classes). */
+#define AJF_ALU32	(1u << 0)	/* BPF_ALU: add..arsh, neg, mov, end (le/be) */
+#define AJF_ALU64	(1u << 1)	/* BPF_ALU64 */
+#define AJF_MULDIV	(1u << 2)	/* mul, div, mod (with the ALU classes above) */
+#define AJF_JMP		(1u << 3)	/* BPF_JMP conditional jumps */
+#define AJF_JMP32	(1u << 4)	/* BPF_JMP32 conditional jumps */
+#define AJF_LDX		(1u << 5)	/* loads */
+#define AJF_STX		(1u << 6)	/* stores from registers */
+#define AJF_ST		(1u << 7)	/* stores of immediates */
+#define AJF_ATOMIC	(1u << 8)	/* BPF_ATOMIC: add/and/or/xor (+fetch), xchg, cmpxchg */
+#define AJF_LD_IMM64	(1u << 9)	/* 64-bit constants */
+#define AJF_LOOP	(1u << 10)	/* bounded loops (back edges; kernels >= 5.3) */
+#define AJF_CALL	(1u << 11)	/* helper calls from opts.helpers */
+#define AJF_TAIL_CALL	(1u << 12)	/* bpf_tail_call() through opts.tail_call_map_fd */
+#define AJF_EXIT	(1u << 13)	/* early exits */
+#define AJF_PTR		(1u << 14)	/* loads/stores through a pointer copy in any register */
+#define AJF_V4		(1u << 15)	/* cpu v4 (kernels >= 6.6): sdiv/smod, movsx, ldsx, bswap, gotol */
+#define AJF_ALL		((1u << 16) - 1)
+#define AJF_DEFAULT	(AJF_ALL & ~(AJF_CALL | AJF_TAIL_CALL | AJF_V4))
+
+/* A helper the generator may call: id and how many of R1-R5 it takes (all scalars). */
+struct ajf_helper {
+	int32_t id;
+	uint8_t nargs;
+};
+
+struct ajf_opts {
+	uint32_t classes;		/* AJF_* */
+	uint32_t len;			/* body size to aim for, in instructions (prologue/epilogue extra) */
+	uint32_t stack_size;		/* bytes of stack used, multiple of 8, <= 512 (0: none) */
+	uint32_t ctx_size;		/* bytes of ctx the program may read, multiple of 8 (0: none) */
+	bool ctx_write;			/* ... and write (stores, and the epilogue's register dump) */
+	bool ctx_atomic;		/* ... and use atomics on (the verifier refuses these on ctx) */
+	uint32_t max_depth;		/* nesting of ifs and loops */
+	uint32_t loop_max;		/* iterations of one loop, >= 1 */
+	const struct ajf_helper *helpers;	/* AJF_CALL */
+	uint32_t nr_helpers;
+	int32_t tail_call_map_fd;	/* AJF_TAIL_CALL: the prog array */
+	uint32_t tail_call_max_index;	/* indexes 0..this are tried (beyond max_entries too) */
+};
+
+/* What came out, besides the instructions. */
+struct ajf_info {
+	uint32_t len;			/* instructions */
+	uint32_t stack_depth;		/* bytes of stack the program uses */
+	bool has_call;			/* helper calls */
+	bool has_tail_call;		/* tail calls */
+	bool has_loop;			/* back edges */
+};
+
+/* BPF_FUNC_tail_call, as the generator emits it (the verifier rewrites it into BPF_TAIL_CALL). */
+#define AJF_FUNC_TAIL_CALL	12
+
+/* Fills o with defaults: AJF_DEFAULT, 48 instructions, 64 bytes of stack, no ctx. */
+void ajf_opts_default(struct ajf_opts *o);
+
+/*
+ * Generate the program of seed under o into out (cap instructions). Returns the length, or -1 when
+ * cap is too small or o is inconsistent. The same seed and opts always give the same program.
+ */
+int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, uint32_t cap,
+		 struct ajf_info *info);
+
+/* A buffer large enough for any program of opts o. */
+uint32_t ajf_max_len(const struct ajf_opts *o);
+
+/* Print a program, one instruction a line, in a compact assembler-like form. */
+void ajf_dump(FILE *f, const struct bpf_insn *insns, uint32_t len);
+
+#endif /* _ALTJIT_FUZZ_GEN_H */
