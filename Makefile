@@ -5,6 +5,9 @@
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
 #   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
+#   make install          install altjit-bench and its programs (PREFIX=/usr/local, DESTDIR)
+#   make dkms-install     add, build and install altjit with DKMS for the running kernel (or KVER=...)
+#   make dkms-remove      take every kernel's altjit/<version> out of DKMS again
 SHELL := /bin/bash
 KERNEL ?=
 ifneq ($(KERNEL),)
@@ -22,21 +25,63 @@ all: module
 
 module:
 	@test -d "$(KDIR)" || { echo "altjit: no kernel headers at '$(KDIR)' (install linux-headers-$$(uname -r), or use KERNEL=6.1)"; exit 1; }
-	$(KMAKE) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC)) modules
 
 tools:
-	$(MAKE) -C scripts/altjit-bench
+	$(MAKE) -C scripts/altjit-bench $(if $(KSRC),KSRC=$(KSRC))
+
+# altjit-bench and its built-in program set (bpf_flow too when built with KSRC=<kernel source>).
+PREFIX ?= /usr/local
+install: tools
+	install -D -m 0755 scripts/altjit-bench/altjit-bench $(DESTDIR)$(PREFIX)/bin/altjit-bench
+	install -d $(DESTDIR)$(PREFIX)/lib/altjit/bench
+	install -m 0644 scripts/altjit-bench/progs/*.bpf.o $(DESTDIR)$(PREFIX)/lib/altjit/bench/
 
 clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -f module/*.o module/.*.cmd
-	$(MAKE) -C scripts/altjit-bench clean
+	if [ -d scripts/altjit-bench ]; then $(MAKE) -C scripts/altjit-bench clean; fi
 
 check:
 	scripts/check
 
-bench:
-	scripts/bench
 check-host:
 	selftests/host/run.sh
 
+bench:
+	scripts/bench
+
+# --- DKMS (issue 6) ---------------------------------------------------------------------------
+# dkms-install replaces whatever DKMS holds of altjit/<version> with this tree's source, then
+# builds and installs it (updates/dkms, depmod) for KVER: the running kernel by default, or the
+# kernel of KERNEL=6.1 / KDIR=.../linux-headers-<kver> (passed to dkms as --kernelsourcedir).
+# KVER may list several kernels. Nothing is loaded: `modprobe altjit mode=...` does that.
+# DKMS_FLAGS passes options through (e.g. --dkmstree/--installtree/--no-depmod for a private tree,
+# with DKMS_SOURCE_TREE for the matching --sourcetree).
+DKMS ?= dkms
+DKMS_FLAGS ?=
+DKMS_SOURCE_TREE ?= /usr/src
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRC = $(DKMS_SOURCE_TREE)/altjit-$(DKMS_VERSION)
+DKMS_KSRC = $(if $(KERNEL)$(filter command line,$(origin KDIR)),--kernelsourcedir $(KDIR))
+DKMS_KVER = $(or $(KVER),$(if $(DKMS_KSRC),$(patsubst linux-headers-%,%,$(filter linux-headers-%,$(notdir $(KDIR))))),$(shell uname -r))
+DKMS_ARGS = $(if $(filter-out /usr/src,$(DKMS_SOURCE_TREE)),--sourcetree $(DKMS_SOURCE_TREE)) $(DKMS_FLAGS)
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
+
+dkms-install: dkms-remove
+	@bash -c '. scripts/lib.sh && ensure_host_packages $$HOST_PACKAGES_DKMS'
+	@test -n "$(DKMS_KSRC)" -o -d /lib/modules/$(firstword $(DKMS_KVER))/build || { echo "altjit: no headers for $(DKMS_KVER) (apt-get install linux-headers-$(firstword $(DKMS_KVER)), or KERNEL=6.1 / KDIR=...)"; exit 1; }
+	$(SUDO) mkdir -p $(DKMS_SRC)
+	$(SUDO) cp -a dkms.conf Kbuild Makefile module include $(DKMS_SRC)/
+	$(SUDO) $(DKMS) add altjit/$(DKMS_VERSION) $(DKMS_ARGS)
+	$(SUDO) $(DKMS) build altjit/$(DKMS_VERSION) $(foreach k,$(DKMS_KVER),-k $(k)) $(DKMS_KSRC) $(DKMS_ARGS)
+	$(SUDO) $(DKMS) install altjit/$(DKMS_VERSION) $(foreach k,$(DKMS_KVER),-k $(k)) $(DKMS_KSRC) $(DKMS_ARGS)
+	@echo "altjit: installed for $(DKMS_KVER); load it with: sudo modprobe altjit mode=optimized"
+
+# Uninstalls from every kernel, depmods, and deletes the source; fine when nothing was added.
+dkms-remove:
+	@if command -v $(DKMS) >/dev/null && $(SUDO) $(DKMS) status altjit/$(DKMS_VERSION) $(DKMS_ARGS) | grep -q .; then \
+		echo "$(DKMS) remove altjit/$(DKMS_VERSION) --all"; \
+		$(SUDO) $(DKMS) remove altjit/$(DKMS_VERSION) --all $(DKMS_ARGS) || exit 1; \
+	fi
+	$(SUDO) rm -rf $(DKMS_SRC)

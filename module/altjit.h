@@ -77,6 +77,7 @@ void aj_jit_free(struct bpf_prog *prog);
 void altjit_isolation_exit(void);
 
 /* sysfs.c */
+bool altjit_sysfs_taken(void);
 int altjit_sysfs_init(void);
 void altjit_sysfs_exit(void);
 

@@ -89,6 +89,21 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
 #define AJ_HAVE_PROG_PACK	0
 #endif
 
+/*
+ * The kernel's __bpf_arch_text_poke() (not exported; reached through kallsyms). Before the
+ * bpf_prog_pack era it took a fifth argument, text_live: whether the text is already live
+ * (read-only, patched through text_poke_bp) or still being written (plain memcpy). altjit pokes
+ * finished, read-only images: always live.
+ */
+#if AJ_HAVE_PROG_PACK
+typedef int (*aj_text_poke_fn)(void *ip, enum bpf_text_poke_type t, void *old, void *new);
+#define aj_call_text_poke(fn, ip, t, old, new)	(fn)(ip, t, old, new)
+#else
+typedef int (*aj_text_poke_fn)(void *ip, enum bpf_text_poke_type t, void *old, void *new,
+			       const bool text_live);
+#define aj_call_text_poke(fn, ip, t, old, new)	(fn)(ip, t, old, new, true)
+#endif
+
 /* The prog-array compatibility check: per map since 5.18 (bpf_map->owner), per array before. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define AJ_MAP_COMPATIBLE_FN	"bpf_prog_map_compatible"

@@ -82,7 +82,7 @@ static void frame_head(struct aj_ctx *ctx, bool init_counter, bool fixed)
 
 	if (t->ibt)
 		x86_endbr64(&ctx->b);
-	x86_nop5(&ctx->b);
+	aj_emit_patch_nop(ctx);
 	if (!ctx->fn->from_cbpf || fixed) {
 		if (init_counter)
 			x86_alu_rr(&ctx->b, t->tc_nop_len == 3, X_XOR, X_RAX, X_RAX);
@@ -189,6 +189,12 @@ static u32 opt_tc_entry(const struct aj_target *t)
 	return t->stock_tc_entry;
 }
 
+/* The running kernel's convention: 6.12's counter pointer comes with counting found targets only. */
+static bool opt_tc_count_late(const struct aj_target *t)
+{
+	return t->tc_cnt_ptr;
+}
+
 static void opt_pass_counter(struct aj_ctx *ctx)
 {
 	if (ctx->fn->tail_call_reachable)
@@ -202,6 +208,7 @@ const struct aj_frame aj_frame_optimized = {
 	.tc_count = opt_tc_count,
 	.tc_leave = opt_tc_leave,
 	.tc_entry = opt_tc_entry,
+	.tc_count_late = opt_tc_count_late,
 	.pass_counter = opt_pass_counter,
 };
 
@@ -253,6 +260,12 @@ u32 aj_legacy_tc_entry(const struct aj_target *t)
 	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7 + 7 + 1 + 2 + 2 + 2 + 1;
 }
 
+/* Pre-5.8 semantics on every kernel: a tail call to an empty slot counts too. */
+static bool legacy_tc_count_late(const struct aj_target *t)
+{
+	return false;
+}
+
 static void legacy_pass_counter(struct aj_ctx *ctx)
 {
 }
@@ -264,6 +277,7 @@ const struct aj_frame aj_frame_legacy = {
 	.tc_count = legacy_tc_count,
 	.tc_leave = legacy_tc_leave,
 	.tc_entry = aj_legacy_tc_entry,
+	.tc_count_late = legacy_tc_count_late,
 	.pass_counter = legacy_pass_counter,
 };
 

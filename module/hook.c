@@ -11,8 +11,9 @@
  * Unload: a task can be redirected and then be anywhere in altjit's code when the ops go away.
  * Every redirected call is counted in aj_inflight from its first instruction to its return; after
  * unregistering, synchronize_rcu_tasks() makes sure no task still sits between the ftrace
- * trampoline and that first increment (the window holds no voluntary context switch), and the
- * unload waits for the counter to drain.
+ * trampoline and that first increment (the window holds no voluntary context switch), the unload
+ * waits for the counter to drain, and a second synchronize_rcu_tasks() lets the last task leave
+ * the few instructions after its decrement.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -167,6 +168,8 @@ void altjit_hook_remove(void)
 		redirect_remove(&aj_redirects[i]);
 	synchronize_rcu_tasks();
 	wait_event(aj_inflight_wq, atomic_read(&aj_inflight) == 0);
+	/* The last one out may still be on its way back through altjit_leave()'s return. */
+	synchronize_rcu_tasks();
 }
 
 /*

@@ -35,6 +35,8 @@ struct aj_target {
 	bool lfence_retpoline;		/* retpoline=lfence: lfence; jmp *reg */
 	u64 return_thunk;		/* x86_return_thunk when return thunks are on, else 0 */
 	u64 probe_mem_limit;		/* TASK_SIZE_MAX + PAGE_SIZE: PROBE_MEM loads below it read 0 */
+	u32 this_cpu_off;		/* &this_cpu_off, for per-CPU address moves (6.7+); 0: none */
+	u8 patch_nop[5];		/* the kernel's 5-byte NOP at patch sites; all 0: 0f 1f 44 00 00 */
 };
 
 struct aj_ctx;
@@ -58,6 +60,12 @@ struct aj_frame {
 	void (*tc_leave)(struct aj_ctx *ctx);
 	/* Offset of the tail-call entry from a program's bpf_func, for targets of this scheme. */
 	u32 (*tc_entry)(const struct aj_target *t);
+	/*
+	 * Whether an indirect tail call counts only once the target was found (a call to an empty
+	 * slot is free), as 6.12's JIT does; else it counts before the lookup, as pre-5.8 kernels did.
+	 * Direct tail calls follow the same rule through tc_count/tc_leave.
+	 */
+	bool (*tc_count_late)(const struct aj_target *t);
 	/* Before a bpf2bpf call: pass the tail-call counter (or its pointer) to the callee in rax. */
 	void (*pass_counter)(struct aj_ctx *ctx);
 };
@@ -118,6 +126,19 @@ static inline void aj_bind_fwd(struct aj_ctx *ctx, u32 at)
 		ctx->err = -E2BIG;
 	else if (ctx->b.image)
 		ctx->b.image[at - 1] = (u8)d;
+}
+
+/*
+ * A patch site (fentry/fexit at a function's start, a direct tail call): the kernel's poke code
+ * patches only sites holding exactly its own 5-byte NOP. 5.10 picks that NOP at boot (ideal_nops:
+ * K8 NOPs on some CPUs, QEMU's included); later kernels always use 0f 1f 44 00 00.
+ */
+static inline void aj_emit_patch_nop(struct aj_ctx *ctx)
+{
+	if (ctx->t->patch_nop[0])
+		aj_emit_bytes(&ctx->b, ctx->t->patch_nop, 5);
+	else
+		x86_nop5(&ctx->b);
 }
 
 /* frame.c */

@@ -210,6 +210,13 @@ static int emit_alu(struct aj_ctx *ctx, const struct bpf_insn *insn)
 	case BPF_MOV:
 		if (k) {
 			emit_mov_imm(ctx, is64, dst, imm);
+		} else if (is64 && insn->off == -1) {
+			/* BPF_ADDR_PERCPU: dst = src + this CPU's per-CPU offset (6.7+ verifiers) */
+			if (!ctx->t->this_cpu_off)
+				return -EOPNOTSUPP;
+			if (dst != src)
+				x86_mov_rr(b, true, dst, src);
+			x86_add_gs_disp32(b, dst, ctx->t->this_cpu_off);
 		} else if (insn->off) {
 			if (insn->off != 8 && insn->off != 16 && (insn->off != 32 || !is64))
 				return -EINVAL;
@@ -307,7 +314,8 @@ static int emit_jmp(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)
 /*
  * bpf_tail_call(ctx, array, index): r1 = ctx, r2 (rsi) = array, r3 (rdx) = index.
  *   if (index >= array->map.max_entries) goto out;
- *   count the call (the frame scheme knows where the counter lives; 6.12 counts after the NULL check)
+ *   count the call (the frame scheme knows where the counter lives, and whether it counts only
+ *   once the target was found: after the NULL check)
  *   prog = array->ptrs[index]; if (!prog) goto out;
  *   leave this frame; goto *(prog->bpf_func + the scheme's tail-call entry);
  * out:
@@ -322,13 +330,13 @@ static void emit_tail_call_indirect(struct aj_ctx *ctx)
 	aj_emit2(b, 0x39, 0x96);		/* cmp dword [rsi + disp32], edx */
 	aj_emit_u32(b, t->array_max_entries_off);
 	out_bounds = aj_jcc_fwd(ctx, X_CC_BE);
-	if (!t->tc_cnt_ptr)
+	if (!ctx->frame->tc_count_late(t))
 		out_count = ctx->frame->tc_count(ctx);
 	aj_emit4(b, 0x48, 0x8b, 0x8c, 0xd6);	/* mov rcx, [rsi + rdx*8 + disp32] */
 	aj_emit_u32(b, t->array_ptrs_off);
 	x86_test_rr(b, true, X_RCX, X_RCX);
 	out_null = aj_jcc_fwd(ctx, X_CC_E);
-	if (t->tc_cnt_ptr)
+	if (ctx->frame->tc_count_late(t))
 		out_count = ctx->frame->tc_count(ctx);
 	ctx->frame->tc_leave(ctx);
 	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
@@ -360,7 +368,7 @@ static int emit_tail_call_direct(struct aj_ctx *ctx, int i)
 	x86_jmp_rel32(b, 0);
 	ctx->frame->tc_leave(ctx);
 	site = b->len;
-	x86_nop5(b);
+	aj_emit_patch_nop(ctx);
 	if (b->image) {
 		u32 rel = b->len - (bypass + X86_JMP32_LEN);
 

@@ -14,7 +14,9 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
+#include <asm/nops.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/ptrace.h>
 #include "altjit.h"
 #include "compat.h"
@@ -135,7 +137,7 @@ int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr)
  * final, by aj_tail_call_fixup(). Both need the kernel's __bpf_arch_text_poke(); where it cannot be
  * found, constant-index tail calls are compiled like the others.
  */
-static int (*aj_text_poke)(void *ip, enum bpf_text_poke_type t, void *old_addr, void *new_addr);
+static aj_text_poke_fn aj_text_poke;
 
 bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
 {
@@ -177,10 +179,10 @@ static void aj_tail_call_fixup(struct bpf_prog *prog)
 		mutex_lock(&array->aux->poke_mutex);
 		target = array->ptrs[poke->tail_call.key];
 		if (target) {
-			BUG_ON(aj_text_poke(poke->tailcall_target, BPF_MOD_JUMP, NULL,
-					    (u8 *)target->bpf_func + poke->adj_off) < 0);
-			BUG_ON(aj_text_poke(poke->tailcall_bypass, BPF_MOD_JUMP, poke->bypass_addr,
-					    NULL) < 0);
+			BUG_ON(aj_call_text_poke(aj_text_poke, poke->tailcall_target, BPF_MOD_JUMP,
+						 NULL, (u8 *)target->bpf_func + poke->adj_off) < 0);
+			BUG_ON(aj_call_text_poke(aj_text_poke, poke->tailcall_bypass, BPF_MOD_JUMP,
+						 poke->bypass_addr, NULL) < 0);
 		}
 		WRITE_ONCE(poke->tailcall_target_stable, true);
 		mutex_unlock(&array->aux->poke_mutex);
@@ -238,6 +240,21 @@ int altjit_target_init(void)
 	t->array_ptrs_off = offsetof(struct bpf_array, ptrs);
 	t->prog_bpf_func_off = offsetof(struct bpf_prog, bpf_func);
 	t->probe_mem_limit = TASK_SIZE_MAX + PAGE_SIZE;
+#ifdef CONFIG_SMP
+	/* per-CPU address moves (the verifier emits them from 6.7 on, to inline per-CPU lookups) */
+	t->this_cpu_off = (u32)(unsigned long)&this_cpu_off;
+#endif
+#ifdef NOP_ATOMIC5
+	{
+		/* 5.10: patch sites hold ideal_nops[NOP_ATOMIC5], chosen at boot (aj_emit_patch_nop()) */
+		const unsigned char * const **nops = (void *)aj_syms.kallsyms_lookup_name("ideal_nops");
+
+		if (nops && *nops)
+			memcpy(t->patch_nop, (*nops)[NOP_ATOMIC5], sizeof(t->patch_nop));
+		else
+			pr_warn("ideal_nops not found: patch sites get the P6 NOP, which the kernel may not expect\n");
+	}
+#endif
 	aj_text_poke = (void *)aj_syms.kallsyms_lookup_name("__bpf_arch_text_poke");
 	if (!aj_text_poke)
 		pr_info("__bpf_arch_text_poke not found: constant-index tail calls are compiled as indirect ones\n");
@@ -265,18 +282,6 @@ int altjit_target_init(void)
 	return 0;
 }
 
-/* Why a program cannot be compiled by altjit at all on this kernel, or NULL. */
-static const char *aj_unsupported(struct bpf_prog *prog, const struct aj_frame *frame)
-{
-	const char *why = aj_kernel_unsupported(prog);
-
-	if (why)
-		return why;
-	if (frame == &aj_frame_legacy && prog->is_func && prog->aux->tail_call_reachable)
-		return "legacy frame cannot mix bpf2bpf calls and tail calls";
-	return NULL;
-}
-
 static bool has_tail_call(const struct bpf_prog *prog)
 {
 	u32 i;
@@ -285,6 +290,24 @@ static bool has_tail_call(const struct bpf_prog *prog)
 		if (prog->insnsi[i].code == (BPF_JMP | BPF_TAIL_CALL))
 			return true;
 	return false;
+}
+
+/* Why a program cannot be compiled by altjit at all on this kernel, or NULL. */
+static const char *aj_unsupported(struct bpf_prog *prog, const struct aj_frame *frame)
+{
+	const char *why = aj_kernel_unsupported(prog);
+
+	if (why)
+		return why;
+	/*
+	 * The 5.10 and 6.1 verifiers mark only the callers of a subprogram that tail-calls, not the
+	 * subprogram itself nor a main program's own tail call: look at the instructions too. The
+	 * first subprogram decides for the whole program (main.c).
+	 */
+	if (frame == &aj_frame_legacy && prog->is_func &&
+	    (prog->aux->tail_call_reachable || has_tail_call(prog)))
+		return "legacy frame cannot mix bpf2bpf calls and tail calls";
+	return NULL;
 }
 
 /*

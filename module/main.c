@@ -2,8 +2,8 @@
 /*
  * altjit: an alternate eBPF JIT for stock x86-64 kernels.
  *
- * Load: resolve the kernel symbols altjit needs, create /sys/kernel/altjit, then redirect the
- * kernel's bpf_int_jit_compile() to altjit_jit_compile(). Every step that fails undoes the ones
+ * Load: resolve the kernel symbols altjit needs, redirect the kernel's bpf_int_jit_compile() to
+ * altjit_jit_compile(), then create /sys/kernel/altjit. Every step that fails undoes the ones
  * before it and says why in one dmesg line. Unload undoes them in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -166,6 +166,9 @@ struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
 		pr_err_ratelimited("extra pass of %s failed (%d)\n", prog->aux->name, err);
 		return ret;
 	}
+	/* A program whose first subprogram goes to the stock JIT goes there whole. */
+	if (prog->is_func && !prog->aux->func_idx)
+		route_set(current, ALTJIT_STOCK);
 	if (err == -EOPNOTSUPP) {
 		pr_info_ratelimited("program %s: %s; compiled by the stock JIT\n", prog->aux->name,
 				    why ? why : "instruction not supported");
@@ -242,12 +245,21 @@ static int __init altjit_init(void)
 	err = altjit_target_init();
 	if (err)
 		return err;
-	err = altjit_sysfs_init();
+	/*
+	 * A second altjit (under another module name) or any other IPMODIFY user of the functions
+	 * altjit redirects (a livepatch of bpf_int_jit_compile) is refused with one clear line,
+	 * before anything is created under a name they may share.
+	 */
+	if (altjit_sysfs_taken()) {
+		pr_err("bpf_int_jit_compile is already redirected by another altjit instance (/sys/kernel/altjit exists); not loading\n");
+		return -EBUSY;
+	}
+	err = altjit_hook_install();
 	if (err)
 		return err;
-	err = altjit_hook_install();
+	err = altjit_sysfs_init();
 	if (err) {
-		altjit_sysfs_exit();
+		altjit_hook_remove();
 		return err;
 	}
 	pr_info("loaded, mode %s\n", altjit_scheme_names[altjit_mode]);

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -73,6 +74,18 @@ static const struct attribute_group aj_group = {
 };
 
 static struct kobject *aj_kobj;
+
+/*
+ * Is /sys/kernel/altjit there already: another altjit instance, under any module name? (ftrace
+ * refuses a second IPMODIFY user of a function on 6.x, but 5.10 was seen to accept one.)
+ */
+bool altjit_sysfs_taken(void)
+{
+	struct kernfs_node *kn = kernfs_find_and_get(kernel_kobj->sd, "altjit");
+
+	kernfs_put(kn);
+	return kn;
+}
 
 int altjit_sysfs_init(void)
 {

@@ -355,6 +355,14 @@ static inline void x86_st_imm(struct aj_buf *b, int size, int base, s32 off, s32
 	}
 }
 
+/* add dst, gs:[disp32] (a per-CPU variable's offset: the running CPU's copy) */
+static inline void x86_add_gs_disp32(struct aj_buf *b, int dst, u32 disp)
+{
+	aj_emit2(b, 0x65, 0x48 | (dst >= 8 ? 4 : 0));
+	aj_emit3(b, 0x03, 0x04 | ((dst & 7) << 3), 0x25);
+	aj_emit_u32(b, disp);
+}
+
 static inline void x86_lea(struct aj_buf *b, bool is64, int dst, int base, s32 off)
 {
 	x86_op_mem(b, 0, is64, 0x8d, -1, dst, base, off, false);

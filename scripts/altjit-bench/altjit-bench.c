@@ -11,12 +11,24 @@
  * and spread over the trials), ratios to legacy and to stock. Without OBJ arguments the built-in
  * set (objects next to the binary, or in $ALTJIT_BENCH_PROGS) is used.
  *
+ * Also checked and shown: which JIT actually compiled each program (altjit hands a program it does
+ * not compile under a scheme to the stock JIT: marked "*", from the /sys/kernel/altjit/stats
+ * counters), that every scheme returns what stock returns (marked "!", exit status 1), and for XDP
+ * programs the packet rate through the same test-run path (Mpps = 1000 / ns per run).
+ *
  * Prog arrays in an object are filled automatically: a program whose name ends in a number N goes
  * into slot N of every prog array of its object (link0..link6, flow_dissector_0..5).
+ *
+ *   altjit-bench --native [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [OBJ[:PROG]...]
+ *
+ * runs no kernel, module or root: altjit's code generator built in userspace compiles each program
+ * with the legacy and optimized frames, checks it against a reference interpreter and times the
+ * emitted code on this CPU (native.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,8 +38,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bench.h"
 
 #define MODE_FILE	"/sys/kernel/altjit/mode"
+#define STATS_FILE	"/sys/kernel/altjit/stats"
 #define MAX_BENCH	32
 #define MAX_TRIALS	101
 
@@ -42,6 +56,8 @@ struct result {
 	double ns[MAX_TRIALS];
 	double median, min, max;
 	int retval;
+	bool xdp;		/* XDP program: packet rate shown */
+	bool handed_back;	/* compiled by the stock JIT although another scheme was asked for */
 };
 
 struct bench {
@@ -60,7 +76,7 @@ static const char *outdir;
 static const char *clock_note = "wall-clock ns per run as BPF_PROG_TEST_RUN measures it";
 
 /* A 64-byte Ethernet/IPv4/UDP frame. */
-static unsigned char pkt[64] = {
+unsigned char pkt[64] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x00, 0x66, 0x77, 0x88, 0x99, 0xaa, 0x08, 0x00,
 	0x45, 0x00, 0x00, 0x32, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
 	10, 0, 0, 1, 10, 0, 0, 2,
@@ -101,6 +117,22 @@ static int read_mode(char *buf, size_t len)
 	return 0;
 }
 
+/* One counter of /sys/kernel/altjit/stats, or -1. */
+static long long stat_value(const char *name)
+{
+	FILE *f = fopen(STATS_FILE, "r");
+	char line[128], key[64];
+	long long v, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
 /* Trailing number of a program name, or -1. */
 static int name_slot(const char *name)
 {
@@ -135,7 +167,7 @@ static void fill_prog_arrays(struct bpf_object *obj)
 }
 
 /* Bytes of frame setup at the start of an x86-64 image (the layouts of module/frame.c). */
-static unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
+unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 {
 	static const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -177,7 +209,7 @@ static unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 }
 
 /* Bytes of frame teardown at the end of the entry function: pops, leave, ret (or thunk jump). */
-static unsigned int epilogue_bytes(const unsigned char *b, unsigned int len)
+unsigned int epilogue_bytes(const unsigned char *b, unsigned int len)
 {
 	unsigned int e = len, p;
 
@@ -242,10 +274,14 @@ static int load_one(struct bench *bn, int s)
 {
 	struct result *r = &bn->r[s];
 	struct bpf_program *p, *entry = NULL;
+	char counter[64];
+	long long jited0;
 	int err;
 
 	if (write_mode(schemes[s]))
 		return r->err = -EIO;
+	snprintf(counter, sizeof(counter), "%s_jited", schemes[s]);
+	jited0 = stat_value(counter);
 	r->obj = bpf_object__open_file(bn->path, NULL);
 	if (!r->obj)
 		return r->err = -errno;
@@ -262,6 +298,9 @@ static int load_one(struct bench *bn, int s)
 		snprintf(bn->label, sizeof(bn->label), "%s", bpf_program__name(entry));
 	fill_prog_arrays(r->obj);
 	r->fd = bpf_program__fd(entry);
+	r->xdp = bpf_program__type(entry) == BPF_PROG_TYPE_XDP;
+	/* altjit counts what each scheme compiled; nothing new under this one: handed back */
+	r->handed_back = s && jited0 >= 0 && stat_value(counter) == jited0;
 	image_info(r);
 	return 0;
 }
@@ -305,15 +344,23 @@ static double ratio(const struct result *a, const struct result *b)
 	return (!a->err && !b->err && b->median > 0) ? a->median / b->median : 0;
 }
 
+/* Did scheme s return something else than stock (both ran)? */
+static bool retval_differs(const struct bench *bn, int s)
+{
+	return s && !bn->r[0].err && !bn->r[s].err && bn->r[s].retval != bn->r[0].retval;
+}
+
 static void print_table(FILE *f, const char *kernel)
 {
+	bool handed_back = false, differs = false;
+	char name[32], mpps[16];
 	int i, s;
 
 	fprintf(f, "# altjit-bench: kernel %s, %u runs per trial, %d trials, schemes interleaved\n",
 		kernel, repeat, trials);
 	fprintf(f, "# time: %s\n", clock_note);
-	fprintf(f, "%-18s %-10s %7s %9s %9s %12s %21s %9s %9s\n", "program", "scheme", "image",
-		"prologue", "epilogue", "ns/run", "spread (min..max)", "/legacy", "/stock");
+	fprintf(f, "%-18s %-10s %7s %9s %9s %12s %21s %9s %9s %7s\n", "program", "scheme", "image",
+		"prologue", "epilogue", "ns/run", "spread (min..max)", "/legacy", "/stock", "Mpps");
 	for (i = 0; i < nr_benches; i++) {
 		struct bench *bn = &benches[i];
 
@@ -325,26 +372,41 @@ static void print_table(FILE *f, const char *kernel)
 					strerror(-r->err));
 				continue;
 			}
-			fprintf(f, "%-18s %-10s %7u %9u %9u %12.2f %10.2f..%-10.2f %9.3f %9.3f\n",
-				bn->label, schemes[s], r->image, r->prologue, r->epilogue, r->median,
-				r->min, r->max, ratio(r, &bn->r[1]), ratio(r, &bn->r[0]));
+			snprintf(name, sizeof(name), "%s%s%s", schemes[s], r->handed_back ? "*" : "",
+				 retval_differs(bn, s) ? "!" : "");
+			if (r->xdp)
+				snprintf(mpps, sizeof(mpps), "%.2f", 1000.0 / r->median);
+			else
+				snprintf(mpps, sizeof(mpps), "-");
+			fprintf(f, "%-18s %-10s %7u %9u %9u %12.2f %10.2f..%-10.2f %9.3f %9.3f %7s\n",
+				bn->label, name, r->image, r->prologue, r->epilogue, r->median,
+				r->min, r->max, ratio(r, &bn->r[1]), ratio(r, &bn->r[0]), mpps);
+			handed_back |= r->handed_back;
+			differs |= retval_differs(bn, s);
 		}
 	}
+	if (handed_back)
+		fprintf(f, "# * handed back: altjit does not compile this program under that scheme, the stock JIT did (dmesg says why)\n");
+	if (differs)
+		fprintf(f, "# ! returned something else than under stock: altjit bug, please report\n");
+	fprintf(f, "# Mpps: XDP packets per second through BPF_PROG_TEST_RUN (1000 / ns per run)\n");
 }
 
 static void print_csv(FILE *f)
 {
 	int i, s;
 
-	fprintf(f, "program,scheme,image_bytes,prologue_bytes,epilogue_bytes,ns_median,ns_min,ns_max,vs_legacy,vs_stock\n");
+	fprintf(f, "program,scheme,image_bytes,prologue_bytes,epilogue_bytes,ns_median,ns_min,ns_max,vs_legacy,vs_stock,compiled_by,retval,mpps\n");
 	for (i = 0; i < nr_benches; i++)
 		for (s = 0; s < NR_SCHEMES; s++) {
 			struct result *r = &benches[i].r[s];
 
 			if (!r->err)
-				fprintf(f, "%s,%s,%u,%u,%u,%.2f,%.2f,%.2f,%.4f,%.4f\n", benches[i].label,
+				fprintf(f, "%s,%s,%u,%u,%u,%.2f,%.2f,%.2f,%.4f,%.4f,%s,%d,%.3f\n", benches[i].label,
 					schemes[s], r->image, r->prologue, r->epilogue, r->median, r->min,
-					r->max, ratio(r, &benches[i].r[1]), ratio(r, &benches[i].r[0]));
+					r->max, ratio(r, &benches[i].r[1]), ratio(r, &benches[i].r[0]),
+					r->handed_back ? "stock" : schemes[s], r->retval,
+					r->xdp ? 1000.0 / r->median : 0.0);
 		}
 }
 
@@ -360,10 +422,11 @@ static void print_json(FILE *f, const char *kernel)
 
 			if (r->err)
 				continue;
-			fprintf(f, "%s{\"program\":\"%s\",\"scheme\":\"%s\",\"image_bytes\":%u,\"prologue_bytes\":%u,\"epilogue_bytes\":%u,\"ns_median\":%.2f,\"ns_min\":%.2f,\"ns_max\":%.2f,\"vs_legacy\":%.4f,\"vs_stock\":%.4f}",
+			fprintf(f, "%s{\"program\":\"%s\",\"scheme\":\"%s\",\"image_bytes\":%u,\"prologue_bytes\":%u,\"epilogue_bytes\":%u,\"ns_median\":%.2f,\"ns_min\":%.2f,\"ns_max\":%.2f,\"vs_legacy\":%.4f,\"vs_stock\":%.4f,\"compiled_by\":\"%s\",\"retval\":%d,\"mpps\":%.3f}",
 				first ? "" : ",", benches[i].label, schemes[s], r->image, r->prologue,
 				r->epilogue, r->median, r->min, r->max, ratio(r, &benches[i].r[1]),
-				ratio(r, &benches[i].r[0]));
+				ratio(r, &benches[i].r[0]), r->handed_back ? "stock" : schemes[s],
+				r->retval, r->xdp ? 1000.0 / r->median : 0.0);
 			first = 0;
 		}
 	fprintf(f, "]}\n");
@@ -433,16 +496,20 @@ int main(int argc, char **argv)
 	char orig[32] = "", kernel[128];
 	struct utsname u;
 	int c, i, s, t, failed = 0;
+	/* --native: altjit's code generator in userspace, timed on this CPU (native.c) */
+	static const struct option longopts[] = { { "native", no_argument, NULL, 'N' }, { 0 } };
+	bool native = false;
 
-	while ((c = getopt(argc, argv, "n:k:f:o:c:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:f:o:c:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'N': native = true; break;
 		case 'n': repeat = strtoul(optarg, NULL, 0); break;
 		case 'k': trials = atoi(optarg); break;
 		case 'f': format = optarg; break;
 		case 'o': outdir = optarg; break;
 		case 'c': clock_note = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [-c CLOCK] [OBJ[:PROG]...]\n",
+			fprintf(stderr, "usage: %s [--native] [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [-c CLOCK] [OBJ[:PROG]...]\n",
 				argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
@@ -450,6 +517,27 @@ int main(int argc, char **argv)
 	if (trials < 1 || trials > MAX_TRIALS || !repeat) {
 		fprintf(stderr, "altjit-bench: -k takes 1..%d, -n at least 1\n", MAX_TRIALS);
 		return 2;
+	}
+	if (native) {
+#ifdef ALTJIT_NATIVE
+		struct native_spec specs[MAX_BENCH];
+
+		libbpf_set_print(libbpf_quiet);
+		for (i = optind; i < argc; i++)
+			add_bench(argv[i], NULL);
+		if (!nr_benches)
+			add_defaults(argv[0]);
+		for (i = 0; i < nr_benches; i++)
+			specs[i] = (struct native_spec){ benches[i].path, benches[i].prog, benches[i].label };
+		if (!nr_benches) {
+			fprintf(stderr, "altjit-bench: no programs to measure\n");
+			return 2;
+		}
+		return native_bench(specs, nr_benches, repeat, trials, format, outdir);
+#else
+		fprintf(stderr, "altjit-bench: built without --native (selftests/host was not found at build time)\n");
+		return 2;
+#endif
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "altjit-bench: must run as root (it switches /sys/kernel/altjit/mode and loads BPF programs)\n");
@@ -493,6 +581,8 @@ int main(int argc, char **argv)
 				failed++;
 			else
 				summarize(&benches[i].r[s]);
+			if (retval_differs(&benches[i], s))
+				failed++;
 		}
 
 	if (!strcmp(format, "csv"))

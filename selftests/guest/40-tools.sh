@@ -125,36 +125,7 @@ echo stock >$AJ_SYS/mode || true
 
 # altjit_attach's own TAP, one point here per point there.
 if $ATTACH >/tmp/attach.tap 2>&1; then rc=0; else rc=$?; fi
-n=0 fails=0 plan=""
-while IFS= read -r line; do
-	case $line in
-	"not ok "*)
-		n=$((n + 1)) fails=$((fails + 1))
-		not_ok "altjit_attach: $(echo "$line" | sed 's/^not ok [0-9]* - //')"
-		;;
-	"ok "*)
-		n=$((n + 1))
-		d=$(echo "$line" | sed 's/^ok [0-9]* - //')
-		case $d in
-		*" # SKIP"*) skip "altjit_attach: ${d%% # SKIP*}" "${d#* # SKIP }" ;;
-		*) ok "altjit_attach: $d" ;;
-		esac
-		;;
-	"1.."*) plan=${line#1..} ;;
-	"#"*) echo "$line" ;;
-	"TAP version"*) ;;
-	*) diag "altjit_attach: $line" ;;
-	esac
-done </tmp/attach.tap
-# Its end: the plan matches, and it exits 0 iff nothing failed (a crash or a lost point shows here).
-want_rc=0
-[ $fails = 0 ] || want_rc=1
-if [ "$plan" = "$n" ] && [ "$n" -gt 0 ] && [ "$rc" = $want_rc ]; then
-	ok "altjit_attach ran to its end ($n points, $fails failed, exit $rc)"
-else
-	not_ok "altjit_attach ran to its end"
-	diag "  exit $rc, $n points ($fails failed), plan '1..$plan'"
-fi
+relay_tap altjit_attach /tmp/attach.tap $rc
 check_eq "altjit_attach restored the mode" "$(cat $AJ_SYS/mode)" "[stock] legacy optimized"
 
 check "rmmod altjit once its images are freed" aj_rmmod

@@ -66,3 +66,41 @@ aj_rmmod() {
 		sleep 0.5
 	done
 }
+
+# relay_tap NAME FILE RC: re-emit the TAP a test tool wrote to FILE (exit status RC) as points of
+# this run, "NAME: " before each; then one point that it ran to its end: the plan matches the
+# points seen, and it exited 0 iff nothing failed (a crash or a lost point shows there).
+relay_tap() {
+	_rn=0 _rf=0 _rplan=""
+	while IFS= read -r _line; do
+		case $_line in
+		"not ok "*)
+			_rn=$((_rn + 1)) _rf=$((_rf + 1))
+			not_ok "$1: $(echo "$_line" | sed 's/^not ok [0-9]* - //')"
+			;;
+		"ok "*)
+			_rn=$((_rn + 1))
+			_d=$(echo "$_line" | sed 's/^ok [0-9]* - //')
+			case $_d in
+			*" # SKIP"*) skip "$1: ${_d%% # SKIP*}" "${_d#* # SKIP }" ;;
+			*) ok "$1: $_d" ;;
+			esac
+			;;
+		"1.."*) _rplan=${_line#1..} ;;
+		"#"*) echo "$_line" ;;
+		"TAP version"*) ;;
+		*) diag "$1: $_line" ;;
+		esac
+	done <"$2"
+	_want=0
+	[ $_rf = 0 ] || _want=1
+	if [ "$_rplan" = "$_rn" ] && [ "$_rn" -gt 0 ] && [ "$3" = $_want ]; then
+		ok "$1 ran to its end ($_rn points, $_rf failed, exit $3)"
+	else
+		not_ok "$1 ran to its end"
+		diag "  exit $3, $_rn points ($_rf failed), plan '1..$_rplan'"
+	fi
+}
+
+# as_nobody 'COMMAND': run a shell command as uid/gid 65534 (busybox su; setpriv here cannot).
+as_nobody() { su -s /bin/sh nobody -c "$1"; }

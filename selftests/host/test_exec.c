@@ -172,14 +172,12 @@ static int compare(const struct progset *ps, const struct variant *v, bool direc
 	w.max_entries = ps->max_entries;
 	w.max_tail_calls = t.max_tail_calls;
 	/*
-	 * Where the counter is a pointer (6.12), a call is counted once a program was found, as the
-	 * kernel's own JIT does there. Except for the legacy frame's direct tail calls: legacy's
-	 * tc_count (frame.c) checks and bumps the counter before the bypass jump, so there an empty
-	 * slot costs a call, as on pre-5.8 kernels, while legacy's indirect tail calls on the same
-	 * target do not count it (emit_tail_call_indirect() decides by tc_cnt_ptr alone).
+	 * When a tail call counts (frame.c: tc_count_late): the optimized frame follows the running
+	 * kernel (6.12's counter pointer counts only found targets); the legacy frame keeps pre-5.8
+	 * semantics everywhere, so a call to an empty slot counts too. Direct and indirect alike.
 	 */
-	w.count_after_null = t.tc_cnt_ptr;
-	w.count_after_null_direct = t.tc_cnt_ptr && v->frame != &aj_frame_legacy;
+	w.count_after_null = v->frame->tc_count_late(&t);
+	w.count_after_null_direct = w.count_after_null;
 	entry.insns = ps->insns[0];
 	entry.len = ps->len[0];
 	entry.direct = direct_site[0];

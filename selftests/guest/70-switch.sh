@@ -1,0 +1,25 @@
+# shellcheck shell=sh
+# Live switching (issue 4.2): while this CPU loads, runs and frees a mix of programs (plain,
+# bpf2bpf calls, tail calls, tail calls from subprograms), a second process flips the mode
+# thousands of times. Results must match the interpreter, every program must carry one frame in
+# all its functions, mismatched tail-call pairs must be refused (selftests/prog/altjit_stress.c).
+# run.sh fails the whole run on any WARN/BUG/Oops/lockdep line in dmesg.
+
+STRESS=/altjit/prog/altjit_stress
+if [ ! -x $STRESS ]; then
+	not_ok "selftests/prog is in the guest ($STRESS)"
+	return 0
+fi
+if ! insmod $AJ_KO mode=optimized; then
+	not_ok "insmod altjit.ko mode=optimized"
+	return 0
+fi
+ok "insmod altjit.ko mode=optimized"
+if $STRESS switch -n "${AJ_SWITCH_ITERS:-1000}" -f "${AJ_SWITCH_FLIPS:-2000}" >/tmp/switch.tap 2>&1; then
+	rc=0
+else
+	rc=$?
+fi
+relay_tap altjit_stress /tmp/switch.tap $rc
+check_eq "mode is stock again" "$(cat $AJ_SYS/mode)" "[stock] legacy optimized"
+check "rmmod altjit once its images are freed" aj_rmmod
