@@ -35,8 +35,9 @@ HOST_PACKAGES_BPF="clang llvm libbpf-dev gnuplot-nox"
 # ... and to package the module with DKMS (issue 6): dkms 3.0.10 needs lsb-release, kmod, gcc, make,
 # dpkg-dev and patch (no headers with --no-install-recommends); openssl makes the MOK signing key.
 HOST_PACKAGES_DKMS="dkms openssl"
-# ... and to run the code-generator tests without a VM (selftests/host: capstone disassembles).
-HOST_PACKAGES_HOSTTEST="make gcc libcapstone-dev"
+# ... and to run the code-generator tests without a VM (selftests/host: capstone disassembles;
+# altjit-bench --native: clang builds its BPF programs, libbpf reads them).
+HOST_PACKAGES_HOSTTEST="make gcc libcapstone-dev clang libbpf-dev"
 # ... and to build the kernel's test_verifier from linux-source (scripts/build-selftests): libbpf's
 # bpf_doc.py, 5.10's -lcap (static).
 HOST_PACKAGES_SELFTESTS="python3 libcap-dev"

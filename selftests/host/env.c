@@ -195,8 +195,21 @@ int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr)
 	struct host_jit *j = ctx->env;
 
 	j->nr_call_addr++;
+	if (insn->src_reg == BPF_PSEUDO_CALL && j->funcs) {
+		/* as the kernel: a placeholder until the extra pass, the callee's image then */
+		if (insn->imm < 0 || (uint32_t)insn->imm >= j->nr_funcs)
+			return -EINVAL;
+		*addr = ctx->extra_pass ? (u64)(uintptr_t)j->funcs[insn->imm].image : 0;
+		return 0;
+	}
 	if (insn->src_reg)
-		return -EOPNOTSUPP;	/* bpf2bpf calls: not modelled here */
+		return -EOPNOTSUPP;	/* bpf2bpf calls outside host_compile_funcs */
+	if (j->helpers) {
+		if (insn->imm <= 0 || (uint32_t)insn->imm >= j->nr_helpers || !j->helpers[insn->imm])
+			return -EINVAL;
+		*addr = (u64)(uintptr_t)j->helpers[insn->imm];
+		return 0;
+	}
 	if (insn->imm <= 0 || insn->imm >= HOST_NR_HELPERS)
 		return -EINVAL;
 	*addr = (u64)(uintptr_t)jit_helpers[insn->imm];
@@ -436,7 +449,8 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 		.insns = j->insns,
 		.len = j->len,
 		.stack_depth = stack_depth,
-		.tail_call_reachable = tc,
+		.is_subprog = j->is_subprog,
+		.tail_call_reachable = tc || j->tail_call_reachable,
 		.has_tail_call = tc,
 	};
 	if (count_passes && frame == &aj_frame_optimized) {
@@ -463,6 +477,35 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 	return 0;
 }
 
+int host_compile_funcs(struct host_jit *funcs, uint32_t n, const struct aj_target *t,
+		       const struct aj_frame *frame, const uint32_t *stack_depth)
+{
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < n; k++) {
+		funcs[k].funcs = funcs;
+		funcs[k].nr_funcs = n;
+		funcs[k].is_subprog = k != 0;
+		err = host_compile(&funcs[k], t, frame, stack_depth[k], false);
+		if (err)
+			return err;
+	}
+	/* the extra pass: same layout, call targets filled in (aj_compile checks the size) */
+	for (k = 0; k < n; k++) {
+		struct host_jit *j = &funcs[k];
+
+		j->ctx.extra_pass = true;
+		j->ctx.b.image = j->image;
+		j->ctx.b.len = j->size;
+		err = aj_compile(&j->ctx, &host_image_ops);
+		j->ctx.extra_pass = false;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void host_jit_free(struct host_jit *j)
 {
 	free(j->addrs);
@@ -475,7 +518,8 @@ void host_jit_free(struct host_jit *j)
 
 void *host_array_new(uint32_t max_entries)
 {
-	uint8_t *a = calloc(1, HOST_ARRAY_PTRS_OFF + 8 * HOST_MAX_ENTRIES);
+	uint8_t *a = calloc(1, HOST_ARRAY_PTRS_OFF +
+			       8 * (max_entries > HOST_MAX_ENTRIES ? max_entries : HOST_MAX_ENTRIES));
 
 	if (a)
 		memcpy(a + HOST_ARRAY_MAX_ENTRIES_OFF, &max_entries, 4);

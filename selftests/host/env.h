@@ -69,6 +69,13 @@ struct host_jit {
 	uint32_t nr_call_addr;		/* aj_env_call_addr calls (one per call per pass) */
 	uint32_t nr_probe;		/* aj_env_probe_mem calls with an image */
 	uint32_t passes;		/* prologues emitted (optimized frame only, see host_compile) */
+	/* Set by the caller before compiling (zero: the test harness's defaults). */
+	const host_helper_fn *helpers;	/* helper calls (imm = id) go to helpers[id]; NULL: host_helpers */
+	uint32_t nr_helpers;
+	bool is_subprog;		/* a subprogram (host_compile_funcs sets it) */
+	bool tail_call_reachable;	/* also without a tail call of its own */
+	struct host_jit *funcs;		/* bpf2bpf calls: imm = the callee's index here */
+	uint32_t nr_funcs;
 };
 
 struct host_fixup_opts {
@@ -95,7 +102,17 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 		 uint32_t stack_depth, bool count_passes);
 void host_jit_free(struct host_jit *j);
 
-/* A prog array of HOST_MAX_ENTRIES slots, max_entries as given. */
+/*
+ * A program with bpf2bpf calls, compiled the way the kernel's jit_subprogs() drives a JIT: funcs[0]
+ * is the main program, funcs[k] subprogram k (each with insns/len and, optionally, helpers; its
+ * BPF_PSEUDO_CALLs carry the callee's index k in imm). Every function is compiled once with
+ * placeholder call targets, then once more (the extra pass) with the callees' images known.
+ * Returns 0 or the code generator's error.
+ */
+int host_compile_funcs(struct host_jit *funcs, uint32_t n, const struct aj_target *t,
+		       const struct aj_frame *frame, const uint32_t *stack_depth);
+
+/* A prog array of max(max_entries, HOST_MAX_ENTRIES) slots, max_entries as given. */
 void *host_array_new(uint32_t max_entries);
 void host_array_set(void *array, uint32_t idx, struct host_jit *j);
 /* Patch j's direct tail calls as the kernel's poke code would, from what array holds now. */

@@ -10,11 +10,19 @@
 #define MAP_TAG		0x4d41505f00000000ULL	/* what a BPF_PSEUDO_MAP_FD load puts in a register */
 #define POISON		0xdeadbeefdeadbeefULL	/* registers a call clobbered */
 
+struct frame {
+	uint32_t ret_pc;
+	uint64_t r6_r10[5];
+};
+
 struct vm {
 	const struct interp_world *w;
 	struct interp_result *res;
 	uint64_t r[11];
-	uint8_t stack[STACK_SIZE];
+	/* frame k's stack is stack[k]; a bpf2bpf call pushes a frame */
+	uint8_t stack[INTERP_MAX_CALL_DEPTH][STACK_SIZE];
+	struct frame frames[INTERP_MAX_CALL_DEPTH];
+	uint32_t depth;
 };
 
 static int fail(struct vm *vm, uint32_t pc, const char *fmt, ...)
@@ -34,10 +42,20 @@ static uint8_t *mem(struct vm *vm, uint64_t addr, int16_t off, uint32_t size)
 	uint64_t a = addr + (uint64_t)(int64_t)off;
 	uint64_t s = (uint64_t)(uintptr_t)vm->stack, c = (uint64_t)(uintptr_t)vm->w->ctx;
 
-	if (a >= s && a + size <= s + STACK_SIZE && a + size > a)
+	uint32_t k;
+
+	if (a + size <= a)
+		return NULL;
+	if (a >= s && a + size <= s + sizeof(vm->stack))
 		return (uint8_t *)(uintptr_t)a;
-	if (vm->w->ctx && a >= c && a + size <= c + vm->w->ctx_size && a + size > a)
+	if (vm->w->ctx && a >= c && a + size <= c + vm->w->ctx_size)
 		return (uint8_t *)(uintptr_t)a;
+	for (k = 0; k < vm->w->nr_regions; k++) {
+		uint64_t r = (uint64_t)(uintptr_t)vm->w->regions[k].p;
+
+		if (a >= r && a + size <= r + vm->w->regions[k].size)
+			return (uint8_t *)(uintptr_t)a;
+	}
 	return NULL;
 }
 
@@ -254,7 +272,8 @@ int interp_run(const struct interp_world *w, const struct interp_prog *entry, st
 
 restart:
 	memset(vm->stack, 0xa5, sizeof(vm->stack));
-	vm->r[10] = (uint64_t)(uintptr_t)(vm->stack + STACK_SIZE);
+	vm->depth = 0;
+	vm->r[10] = (uint64_t)(uintptr_t)(vm->stack[0] + STACK_SIZE);
 	pc = 0;
 	for (;;) {
 		const struct bpf_insn *in;
@@ -286,6 +305,15 @@ restart:
 			uint8_t op = BPF_OP(in->code);
 
 			if (op == BPF_EXIT) {
+				if (vm->depth) {
+					struct frame *f = &vm->frames[--vm->depth];
+
+					memcpy(&vm->r[6], f->r6_r10, sizeof(f->r6_r10));
+					for (i = 1; i <= 5; i++)
+						vm->r[i] = POISON;
+					pc = f->ret_pc;
+					break;
+				}
 				res->r0 = vm->r[0];
 				return 0;
 			}
@@ -296,6 +324,18 @@ restart:
 			if (op == BPF_CALL) {
 				uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
+				if (in->src_reg == BPF_PSEUDO_CALL && w->pseudo_calls) {
+					struct frame *f;
+
+					if (vm->depth + 1 >= INTERP_MAX_CALL_DEPTH)
+						return fail(vm, pc, "calls nested too deep");
+					f = &vm->frames[vm->depth++];
+					f->ret_pc = pc + 1;
+					memcpy(f->r6_r10, &vm->r[6], sizeof(f->r6_r10));
+					vm->r[10] = (uint64_t)(uintptr_t)(vm->stack[vm->depth] + STACK_SIZE);
+					pc += 1 + in->imm;
+					break;
+				}
 				if (in->src_reg)
 					return fail(vm, pc, "bpf2bpf calls are not modelled");
 				if (in->imm == AJF_FUNC_TAIL_CALL) {

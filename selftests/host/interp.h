@@ -3,7 +3,8 @@
  * A reference eBPF interpreter for the host tests, written from the instruction-set document: it
  * runs programs in the form userspace loads them (helper calls by id, bpf_tail_call() as helper 12
  * with a BPF_PSEUDO_MAP_FD map, division and modulo without the verifier's guards) and checks every
- * memory access against the stack and the ctx.
+ * memory access against the stack, the ctx and the regions the world lists; bpf2bpf calls when the
+ * world allows them (each call gets a stack frame of its own, up to INTERP_MAX_CALL_DEPTH).
  */
 #ifndef _ALTJIT_HOST_INTERP_H
 #define _ALTJIT_HOST_INTERP_H
@@ -12,10 +13,17 @@
 #include <stdint.h>
 #include <linux/bpf.h>
 
+#define INTERP_MAX_CALL_DEPTH	8
+
 struct interp_prog {
 	const struct bpf_insn *insns;
 	uint32_t len;
 	const bool *direct;			/* direct[i]: the tail call at i is a direct one (or NULL) */
+};
+
+struct interp_region {
+	void *p;
+	uint64_t size;
 };
 
 struct interp_world {
@@ -32,6 +40,10 @@ struct interp_world {
 	bool count_after_null;			/* count a tail call only when the slot holds a program */
 	bool count_after_null_direct;		/* ... for direct tail calls */
 	uint64_t max_steps;
+	/* more memory programs may touch (packet, map values, ...), besides the stack and the ctx */
+	const struct interp_region *regions;
+	uint32_t nr_regions;
+	bool pseudo_calls;			/* run bpf2bpf calls (BPF_PSEUDO_CALL, imm relative) */
 };
 
 struct interp_result {

@@ -46,6 +46,34 @@ else
 		esac
 	done
 fi
+
+# altjit-bench --native (issue 7): the default benchmark set compiled by the code generator with
+# both frames, checked against the reference interpreter and timed on this CPU. Checked: a timed
+# row for every program and scheme, no failure; not the timings themselves.
+bench="$here/../../scripts/altjit-bench"
+if ! make -s -C "$bench" >"$log" 2>&1; then
+	emit NOTOK "build scripts/altjit-bench (with --native)"
+	sed 's/^/# /' "$log" | tail -30
+else
+	"$bench/altjit-bench" --native -n 1000 -k 3 >"$log" 2>&1
+	rc=$?
+	sed -e 's/^# //' -e 's/^/# /' "$log"
+	want=(xdp1 tailcall6_r6-r9 bpf2bpf_calls)
+	[ -e "$bench/progs/bpf_flow.bpf.o" ] && want+=(bpf_flow)
+	missing=""
+	for p in "${want[@]}"; do
+		for s in legacy optimized; do
+			grep -Eq "^$p +$s +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\.[0-9]+ +[0-9.]+\.\.[0-9.]+ +[0-9]+\.[0-9]+$" "$log" ||
+				missing+=" $p/$s"
+		done
+	done
+	if [ "$rc" = 0 ] && [ -z "$missing" ] && ! grep -Eq 'FAILED|not supported' "$log" &&
+		grep -q '^# altjit-bench --native: native (userspace, real CPU; no kernel)' "$log"; then
+		emit OK "altjit-bench --native -n 1000 -k 3: a checked, timed row for each of ${#want[@]} programs x legacy, optimized"
+	else
+		emit NOTOK "altjit-bench --native -n 1000 -k 3: exit $rc, rows missing:${missing:- none}"
+	fi
+fi
 echo "1..$n"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
