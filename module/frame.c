@@ -22,8 +22,10 @@
  *                   | counter        |  only with tail calls (6.12: counter/pointer, pointer)
  *                   | used R6-R9     |  <- rsp
  *
- *   A tail call pops the used R6-R9, pops the counter into rax, releases the BPF stack and jumps to
- *   the target's tail-call entry: the target builds the rest of its own frame.
+ *   A tail call pops the used R6-R9, hands the counter on in rax (5.10/6.1: in its upper half, as
+ *   the kernel's JIT keeps it, computed rather than popped; 6.12: the pointer), releases the
+ *   counter slot and the BPF stack and jumps to the target's tail-call entry: the target builds
+ *   the rest of its own frame.
  *
  * legacy — the fixed pre-5.8 frame: every program pushes rbx, r13, r14, r15 and the counter, so the
  * prologue has one size and a tail call jumps past all of it, reusing the caller's frame. A
@@ -159,12 +161,21 @@ static u32 opt_tc_count(struct aj_ctx *ctx)
 		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
 		return aj_jcc_fwd(ctx, X_CC_AE);
 	}
-	/* The counter is the slot's upper half, as the kernel's own JIT keeps it. */
-	x86_ldx(b, 4, X_RAX, X_RBP, off + 4);
+	/*
+	 * The counter is the slot's upper half, as the kernel's own JIT keeps it (and passes it on:
+	 * rax's upper half at the tail-call entry). That JIT reads and writes just that half, 4
+	 * bytes: right after the prologue's 8-byte push of the slot, such a load cannot be
+	 * forwarded from the store buffer and stalls, and so does its pop of the slot after the
+	 * 4-byte store. Here the slot is read and written whole, and the count stays in rax, in the
+	 * upper half, for opt_tc_leave() to hand on: the same values, no stall.
+	 */
+	x86_ldx(b, 8, X_RAX, X_RBP, off);
+	x86_shift_ri(b, true, X_SHR, X_RAX, 32);
 	x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
 	out = aj_jcc_fwd(ctx, X_CC_AE);
 	x86_alu_ri(b, false, X_ADD, X_RAX, 1);
-	x86_stx(b, 4, X_RBP, off + 4, X_RAX);
+	x86_shift_ri(b, true, X_SHL, X_RAX, 32);
+	x86_stx(b, 8, X_RBP, off, X_RAX);
 	return out;
 }
 
@@ -172,15 +183,19 @@ static void opt_tc_leave(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
 
-	if (ctx->t->tc_cnt_ptr)
-		aj_emit4(b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
+	u32 drop = ctx->stack;
+
 	pop_callee(ctx, ctx->callee_regs);
-	x86_pop(b, X_RAX);
-	if (ctx->t->tc_cnt_ptr)
+	if (ctx->t->tc_cnt_ptr) {
+		aj_emit4(b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
+		x86_pop(b, X_RAX);
 		x86_pop(b, X_RAX);	/* main: the counter; subprogram: the pointer */
-	if (ctx->stack) {
+	} else {
+		drop += 8;	/* the counter slot: rax holds its value already (opt_tc_count) */
+	}
+	if (drop) {
 		aj_emit3(b, 0x48, 0x81, 0xc4);	/* add rsp, imm32 */
-		aj_emit_u32(b, ctx->stack);
+		aj_emit_u32(b, drop);
 	}
 }
 

@@ -171,13 +171,14 @@ unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 {
 	static const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const unsigned char k8nop5[] = { 0x66, 0x66, 0x66, 0x66, 0x90 };	/* 5.10 on some CPUs */
 	static const unsigned char tc612[] = { 0x48, 0x83, 0xf8 };
 	unsigned int p = 0;
 
 #define AT(pat) (p + sizeof(pat) <= len && !memcmp(b + p, pat, sizeof(pat)))
 	if (AT(endbr))
 		p += 4;
-	if (AT(nop5))
+	if (AT(nop5) || AT(k8nop5))
 		p += 5;
 	if (p + 2 <= len && ((b[p] == 0x31 && b[p + 1] == 0xc0) || (b[p] == 0x66 && b[p + 1] == 0x90)))
 		p += 2;
