@@ -27,6 +27,9 @@
 #define BPF_XCHG		(0xe0 | BPF_FETCH)
 #define BPF_CMPXCHG		(0xf0 | BPF_FETCH)
 #endif
+#ifndef BPF_PSEUDO_FUNC
+#define BPF_PSEUDO_FUNC		4
+#endif
 #ifndef BPF_NOSPEC
 #define BPF_NOSPEC		0xc0
 #endif

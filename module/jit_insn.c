@@ -484,6 +484,7 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 	int dst = aj_xreg[insn->dst_reg], src = aj_xreg[insn->src_reg];
 	int size = bpf_size_bytes(BPF_SIZE(insn->code));
 	int err = 0;
+	u64 imm64;
 
 	if (insn->dst_reg >= AJ_NR_REGS || insn->src_reg >= AJ_NR_REGS)
 		return -EINVAL;
@@ -530,7 +531,15 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 	case BPF_LD:
 		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW) || i + 1 >= (int)ctx->fn->len)
 			return -EOPNOTSUPP;
-		x86_mov_ri64(b, dst, (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32));
+		imm64 = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
+		/*
+		 * A callback's address (bpf_loop, timers, ...) is a placeholder until the extra pass,
+		 * which must not change the image's size: one encoding for every value.
+		 */
+		if (insn->src_reg == BPF_PSEUDO_FUNC)
+			x86_movabs(b, dst, imm64);
+		else
+			x86_mov_ri64(b, dst, imm64);
 		return 2;
 
 	case BPF_LDX:

@@ -184,17 +184,22 @@ static inline void x86_mov_ri32(struct aj_buf *b, bool is64, int dst, s32 imm)
 	}
 }
 
+/* movabs dst, imm64: always 10 bytes, whatever the value */
+static inline void x86_movabs(struct aj_buf *b, int dst, u64 imm)
+{
+	x86_rex(b, true, 0, dst, false, false);
+	aj_emit1(b, 0xb8 + (dst & 7));
+	aj_emit_u64(b, imm);
+}
+
 static inline void x86_mov_ri64(struct aj_buf *b, int dst, u64 imm)
 {
-	if (aj_is_uimm32(imm)) {
+	if (aj_is_uimm32(imm))
 		x86_mov_ri32(b, false, dst, (s32)(u32)imm);
-	} else if (aj_is_imm32((s64)imm)) {
+	else if (aj_is_imm32((s64)imm))
 		x86_mov_ri32(b, true, dst, (s32)imm);
-	} else {
-		x86_rex(b, true, 0, dst, false, false);
-		aj_emit1(b, 0xb8 + (dst & 7));	/* movabs */
-		aj_emit_u64(b, imm);
-	}
+	else
+		x86_movabs(b, dst, imm);
 }
 
 /* ---- arithmetic ---- */

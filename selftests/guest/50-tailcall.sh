@@ -21,36 +21,7 @@ jit0=$(cat /proc/sys/net/core/bpf_jit_enable)
 
 # TAP into a file (re-emitted below); its progress lines (stderr) come through as they happen.
 if $TOOL 2>&1 >/tmp/tailcall.tap; then rc=0; else rc=$?; fi
-n=0 fails=0 plan=""
-while IFS= read -r line; do
-	case $line in
-	"not ok "*)
-		n=$((n + 1)) fails=$((fails + 1))
-		not_ok "altjit_tailcall: $(echo "$line" | sed 's/^not ok [0-9]* - //')"
-		;;
-	"ok "*)
-		n=$((n + 1))
-		d=$(echo "$line" | sed 's/^ok [0-9]* - //')
-		case $d in
-		*" # SKIP"*) skip "altjit_tailcall: ${d%% # SKIP*}" "${d#* # SKIP }" ;;
-		*) ok "altjit_tailcall: $d" ;;
-		esac
-		;;
-	"1.."*) plan=${line#1..} ;;
-	"#"*) echo "$line" ;;
-	"TAP version"*) ;;
-	*) diag "altjit_tailcall: $line" ;;
-	esac
-done </tmp/tailcall.tap
-# Its end: the plan matches, and it exits 0 iff nothing failed (a crash or a lost point shows here).
-want_rc=0
-[ $fails = 0 ] || want_rc=1
-if [ "$plan" = "$n" ] && [ "$n" -gt 0 ] && [ "$rc" = $want_rc ]; then
-	ok "altjit_tailcall ran to its end ($n points, $fails failed, exit $rc)"
-else
-	not_ok "altjit_tailcall ran to its end"
-	diag "  exit $rc, $n points ($fails failed), plan '1..$plan'"
-fi
+relay_tap altjit_tailcall /tmp/tailcall.tap $rc
 check_eq "altjit_tailcall restored the mode" "$(cat $AJ_SYS/mode)" "[stock] legacy optimized"
 check_eq "altjit_tailcall restored bpf_jit_enable" "$(cat /proc/sys/net/core/bpf_jit_enable)" "$jit0"
 if dmesg | grep -q 'altjit: extra pass .* failed'; then

@@ -1,0 +1,161 @@
+# shellcheck shell=sh
+# The kernel's own verifier suite (issue 4.6): test_verifier, built from this kernel's linux-source
+# by scripts/build-selftests, gives the same result for every test under altjit's schemes as
+# without altjit. Runs: "base" (altjit not loaded), then altjit loaded with mode=stock, legacy,
+# optimized. For each altjit run: the pass/skip/fail counts equal the baseline's, the set of
+# failing tests equals the baseline's (so a baseline failure, e.g. a test that needs a module or a
+# feature Debian's kernel lacks, is fine, but altjit must not fail anything else), and the run
+# really went through altjit (stock: every request handed back; legacy/optimized: the scheme's
+# counter went up).
+#   AJ_VERIFIER_RUNS  the runs to do, default "base stock legacy optimized"; CI time is measured
+#                     in scripts/check's notes (one run is 1-2 minutes under TCG).
+#   AJ_VERIFIER_ARGS  arguments for test_verifier (e.g. "0 99" for a range), default all tests.
+
+TV_DIR=/altjit/verifier
+TV=$TV_DIR/test_verifier
+
+if [ ! -x $TV ]; then
+	not_ok "test_verifier is in the guest ($TV; built by scripts/build-selftests)"
+	return 0
+fi
+
+# Unprivileged tests (/u) run only when unprivileged BPF is allowed; Debian's default (2) can be
+# lowered to 0 at run time. They are the ones where the verifier adds speculation barriers and
+# sanitation that the JIT then compiles, so they are worth the extra time.
+if echo 0 >/proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null; then
+	diag "test_verifier: unprivileged BPF enabled for the /u tests"
+else
+	diag "test_verifier: unprivileged_bpf_disabled is $(cat /proc/sys/kernel/unprivileged_bpf_disabled); /u tests skip"
+fi
+
+# tv_run NAME: run test_verifier, output in /tmp/tv-NAME.out, one "N/x RESULT" line per test in
+# /tmp/tv-NAME.res. Sets TV_OK (1 if it printed its summary), TV_PASS TV_SKIP TV_FAIL TV_SECS.
+tv_run() {
+	_name=$1
+	_t0=$(date +%s)
+	_rc=0
+	(cd $TV_DIR && ./test_verifier ${AJ_VERIFIER_ARGS:-}) >/tmp/tv-$1.out 2>&1 || _rc=$?
+	TV_SECS=$(($(date +%s) - _t0))
+	# "#12/p descr OK", "#13/u descr SKIP", "#14/p descr FAIL retval 1 != 2": the last of the
+	# three words on the line is the result (test_verifier prints it right after the description).
+	sed -n -E 's@^#([0-9]+/[pu]) .* (OK|FAIL|SKIP)([ :].*)?$@\1 \2@p' /tmp/tv-$1.out >/tmp/tv-$1.res
+	_sum=$(grep -E '^Summary: [0-9]+ PASSED, [0-9]+ SKIPPED, [0-9]+ FAILED' /tmp/tv-$1.out | tail -n 1) || true
+	TV_OK=0 TV_PASS=- TV_SKIP=- TV_FAIL=-
+	if [ -n "$_sum" ]; then
+		TV_OK=1
+		set -- $_sum
+		TV_PASS=$2 TV_SKIP=$4 TV_FAIL=$6
+	fi
+	diag "test_verifier ($_name): ${_sum:-no summary} (exit $_rc, ${TV_SECS}s)"
+}
+
+# tv_failed NAME: the failing tests of a run, one "N/x" a line, sorted.
+tv_failed() { awk '$2 == "FAIL" { print $1 }' /tmp/tv-$1.res | sort; }
+
+# tv_show NAME N/x LINES: a test's result line and what test_verifier printed after it (the
+# verifier log, expected and got), as diagnostics.
+tv_show() {
+	awk -v t="#$2 " 'index($0, t) == 1 { p = 1; print; next } p && /^#[0-9]+\/[pu] / { exit } p { print }' \
+		/tmp/tv-$1.out | head -n "$3" | sed 's/^/#     /'
+}
+
+# tv_compare NAME: the points that compare run NAME with the baseline.
+tv_compare() {
+	check "test_verifier ($1): ran to its summary" [ "$TV_OK" = 1 ]
+	check_eq "test_verifier ($1): pass/skip/fail counts equal the baseline's ($BASE_RUN)" \
+		"$TV_PASS/$TV_SKIP/$TV_FAIL" "$BASE_PASS/$BASE_SKIP/$BASE_FAIL"
+	tv_failed "$1" >/tmp/tv-$1.failed
+	_new=$(awk 'NR == FNR { base[$1] = 1; next } !($1 in base)' /tmp/tv-$BASE_RUN.failed /tmp/tv-$1.failed)
+	_gone=$(awk 'NR == FNR { base[$1] = 1; next } !($1 in base)' /tmp/tv-$1.failed /tmp/tv-$BASE_RUN.failed)
+	if [ "$TV_OK" = 1 ] && [ -z "$_new" ] && [ -z "$_gone" ]; then
+		ok "test_verifier ($1): the same failing tests as the baseline ($(wc -l </tmp/tv-$1.failed))"
+	else
+		not_ok "test_verifier ($1): the same failing tests as the baseline"
+		for _t in $_new; do
+			diag "  fails only under $1: #$_t"
+			tv_show "$1" "$_t" 12
+		done
+		for _t in $_gone; do diag "  fails in the baseline only: #$_t"; done
+	fi
+	# Tests whose result differs in any way (e.g. OK <-> SKIP), as a diagnostic.
+	_diff=$(awk 'NR == FNR { r[$1] = $2; next } r[$1] != $2 { print "#" $1 " " r[$1] "->" $2 }' \
+		/tmp/tv-$BASE_RUN.res /tmp/tv-$1.res | head -n 10)
+	[ -z "$_diff" ] || echo "$_diff" | sed "s/^/# result changed ($BASE_RUN -> $1): /"
+}
+
+# tv_dmesg NAME: one point: the run left no kernel warning or oops in dmesg, except the stock
+# verifier's own WARN_ONCE of 5.10 ("trace type BPF program uses run-time allocation"), which a
+# test_verifier test triggers with or without altjit (it fires in whichever run comes first).
+# The ring is cleared afterwards when nothing else is there, so run.sh's final check stays for
+# real findings.
+tv_dmesg() {
+	dmesg >/tmp/tv-$1.dmesg
+	_bad=$(awk '/WARNING:/ && prev !~ /uses run-time allocation/ { n++ }
+		/BUG:|Oops|general protection/ { n++ } { prev = $0 } END { print n + 0 }' /tmp/tv-$1.dmesg)
+	if [ "$_bad" = 0 ]; then
+		ok "test_verifier ($1): no kernel warning or oops"
+		if grep -q 'uses run-time allocation' /tmp/tv-$1.dmesg; then
+			diag "test_verifier ($1): the stock verifier's WARN_ONCE 'trace type BPF program uses run-time allocation' (5.10, not altjit's)"
+		fi
+		dmesg -c >/dev/null
+	else
+		not_ok "test_verifier ($1): no kernel warning or oops"
+		grep -E -A12 'WARNING:|BUG:|Oops|general protection' /tmp/tv-$1.dmesg | head -n 40 | sed 's/^/#   /'
+	fi
+}
+
+BASE_RUN=""
+for run in ${AJ_VERIFIER_RUNS:-base stock legacy optimized}; do
+	if [ "$run" = base ]; then
+		dmesg -c >/dev/null
+		tv_run base
+	else
+		if ! insmod $AJ_KO mode=$run; then
+			not_ok "insmod altjit.ko mode=$run"
+			continue
+		fi
+		r0=$(aj_stat requests) m0=$(aj_stat handed_back_mode)
+		j0=$(aj_stat legacy_jited) o0=$(aj_stat optimized_jited)
+		u0=$(aj_stat handed_back_unsupported) e0=$(aj_stat handed_back_error)
+		dmesg -c >/dev/null
+		tv_run "$run"
+		req=$(($(aj_stat requests) - r0)) mode_back=$(($(aj_stat handed_back_mode) - m0))
+		leg=$(($(aj_stat legacy_jited) - j0)) opt=$(($(aj_stat optimized_jited) - o0))
+		unsup=$(($(aj_stat handed_back_unsupported) - u0)) err=$(($(aj_stat handed_back_error) - e0))
+		diag "altjit ($run): requests $req, legacy_jited $leg, optimized_jited $opt," \
+			"handed back: mode $mode_back, unsupported $unsup, error $err"
+	fi
+	if [ -z "$BASE_RUN" ]; then
+		# The first run is the baseline the others are compared with.
+		BASE_RUN=$run BASE_PASS=$TV_PASS BASE_SKIP=$TV_SKIP BASE_FAIL=$TV_FAIL
+		tv_failed "$run" >/tmp/tv-$run.failed
+		check "test_verifier ($run, the baseline): ran to its summary" [ "$TV_OK" = 1 ]
+		if [ -s /tmp/tv-$run.failed ]; then
+			diag "baseline failures ($run): $(tr '\n' ' ' </tmp/tv-$run.failed)"
+			for _t in $(cat /tmp/tv-$run.failed); do tv_show "$run" "$_t" 3; done
+		fi
+	else
+		tv_compare "$run"
+	fi
+	case $run in
+	stock)
+		check "altjit ($run): every JIT request of the run handed back to the stock JIT ($mode_back of $req)" \
+			[ "$req" -gt 0 -a "$mode_back" = "$req" -a $((leg + opt)) = 0 ]
+		;;
+	legacy)
+		check "altjit ($run): compiled the run's programs (legacy_jited +$leg, optimized_jited +$opt)" \
+			[ "$leg" -gt 0 -a "$opt" = 0 ]
+		;;
+	optimized)
+		check "altjit ($run): compiled the run's programs (optimized_jited +$opt, legacy_jited +$leg)" \
+			[ "$opt" -gt 0 -a "$leg" = 0 ]
+		;;
+	esac
+	if [ "$run" != base ]; then
+		dmesg | grep -i 'altjit' | head -n 10 | sed 's/^/# dmesg: /' || true
+	fi
+	tv_dmesg "$run"
+	if [ "$run" != base ]; then
+		check "rmmod altjit ($run) once its images are freed" aj_rmmod
+	fi
+done
