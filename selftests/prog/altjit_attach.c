@@ -18,23 +18,19 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#define MODE_PATH	"/sys/kernel/altjit/mode"
-#define STATS_PATH	"/sys/kernel/altjit/stats"
-#define MAX_SCHEMES	8
-#define NAME_LEN	32
+#include "ajtest.h"
+
 #define PKT_LEN		64
 #define RUNS		10
 
@@ -60,50 +56,8 @@ static const struct {
 	[AP_FEXIT_HASH]  = { "ap_fexit_hash",  "at_hash", "fexit on at_hash",  true },
 };
 
-static int tap_count, tap_failed;
 static char target_path[PATH_MAX], probe_path[PATH_MAX];
 static unsigned char pkt[PKT_LEN];
-
-/* The mode altjit had when we started, restored at exit (also on SIGINT/SIGTERM). */
-static char orig_mode[NAME_LEN];
-
-static void __attribute__((format(printf, 2, 3))) point(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", pass ? "" : "not ", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!pass)
-		tap_failed++;
-	fflush(stdout);
-}
-
-static void __attribute__((format(printf, 2, 3))) skip(const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d - ", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", reason);
-	fflush(stdout);
-}
-
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* libbpf's warnings (verifier logs included) as TAP diagnostics, one "# " per line. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -117,119 +71,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		printf("# %s\n", line);
 	fflush(stdout);
 	return 0;
-}
-
-/* ---- altjit's sysfs files ---- */
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return 0;
-}
-
-/*
- * Split the mode file ("[stock] legacy optimized") into scheme names; *cur is the index of the
- * bracketed one (-1 if none). Returns the number of names.
- */
-static int parse_modes(const char *text, char names[][NAME_LEN], int *cur)
-{
-	const char *p = text;
-	int n = 0;
-
-	*cur = -1;
-	while (*p && n < MAX_SCHEMES) {
-		size_t len;
-		bool bracket;
-
-		p += strspn(p, " \t\n");
-		if (!*p)
-			break;
-		bracket = *p == '[';
-		if (bracket)
-			p++;
-		len = strcspn(p, " \t\n]");
-		if (len >= NAME_LEN)
-			len = NAME_LEN - 1;
-		memcpy(names[n], p, len);
-		names[n][len] = '\0';
-		if (bracket)
-			*cur = n;
-		p += strcspn(p, " \t\n");
-		n++;
-	}
-	return n;
-}
-
-/* The current mode's name into cur (empty if none can be read). */
-static void current_mode(char *cur)
-{
-	char text[256], names[MAX_SCHEMES][NAME_LEN];
-	int i;
-
-	cur[0] = '\0';
-	if (read_file(MODE_PATH, text, sizeof(text)))
-		return;
-	parse_modes(text, names, &i);
-	if (i >= 0)
-		snprintf(cur, NAME_LEN, "%s", names[i]);
-}
-
-static int write_mode(const char *name)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(MODE_PATH, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, name, strlen(name));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(name))
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-static void restore_on_signal(int sig)
-{
-	int fd = open(MODE_PATH, O_WRONLY);
-	ssize_t n;
-
-	if (fd >= 0) {
-		n = write(fd, orig_mode, strlen(orig_mode));
-		(void)n;	/* nothing more to do about a failure here */
-		close(fd);
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* One counter from the stats file, or -1. */
-static long long read_stat(const char *name)
-{
-	char text[4096], *line, *save = NULL;
-	size_t len = strlen(name);
-
-	if (read_file(STATS_PATH, text, sizeof(text)))
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			return strtoll(line + len + 1, NULL, 10);
-	return -1;
 }
 
 /* ---- what the target computes (see progs/attach_target.bpf.c) ---- */
@@ -322,8 +163,7 @@ static void run_round(const char *scheme)
 
 	diag("=== %s", label);
 	if (scheme) {
-		err = write_mode(scheme);
-		current_mode(cur);
+		err = set_mode(scheme, cur);
 		point(!err && !strcmp(cur, scheme), "%s: switch mode to %s", label, scheme);
 		if (err || strcmp(cur, scheme)) {
 			diag("%s: write: %s; mode now [%s]", label, err ? strerror(-err) : "ok", cur);
@@ -464,9 +304,7 @@ out:
 /* --jited: the raw JIT image of one program on stdout. */
 static int dump_jited(const char *prog)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), size;
-	unsigned char *image;
+	struct jit_image im;
 	size_t done = 0;
 	ssize_t n;
 	int fd, err;
@@ -476,41 +314,27 @@ static int dump_jited(const char *prog)
 		fprintf(stderr, "altjit_attach: %s: %s\n", prog, strerror(errno));
 		return 1;
 	}
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	size = info.jited_prog_len;
-	if (!err && !size) {
+	err = jit_image_get(fd, &im);
+	close(fd);
+	if (!err && !im.len) {
 		fprintf(stderr, "altjit_attach: %s: not JIT'ed\n", prog);
-		close(fd);
 		return 1;
 	}
-	image = err ? NULL : malloc(size);
-	if (image) {
-		memset(&info, 0, sizeof(info));
-		info.jited_prog_len = size;
-		info.jited_prog_insns = (__u64)(unsigned long)image;
-		len = sizeof(info);
-		err = bpf_obj_get_info_by_fd(fd, &info, &len);
-		if (!err && info.jited_prog_len != size)
-			err = -EAGAIN;	/* the program changed under us */
-	} else if (!err) {
-		err = -ENOMEM;
-	}
-	close(fd);
 	if (err) {
 		fprintf(stderr, "altjit_attach: %s: %s\n", prog, strerror(-err));
-		free(image);
+		jit_image_free(&im);
 		return 1;
 	}
-	while (done < size) {
-		n = write(STDOUT_FILENO, image + done, size - done);
+	while (done < im.len) {
+		n = write(STDOUT_FILENO, im.bytes + done, im.len - done);
 		if (n <= 0) {
 			fprintf(stderr, "altjit_attach: write: %s\n", strerror(errno));
-			free(image);
+			jit_image_free(&im);
 			return 1;
 		}
 		done += n;
 	}
-	free(image);
+	jit_image_free(&im);
 	return 0;
 }
 
@@ -540,9 +364,9 @@ static int find_objects(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	char text[256], names[MAX_SCHEMES][NAME_LEN], cur[NAME_LEN];
+	char text[256], names[MAX_SCHEMES][NAME_LEN];
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	int n, i, orig = -1, err;
+	int n, i, err;
 
 	if (argc == 3 && !strcmp(argv[1], "--jited"))
 		return dump_jited(argv[2]);
@@ -550,8 +374,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: altjit_attach [DIR] | altjit_attach --jited PINNED-PATH|ID\n");
 		return 2;
 	}
-	printf("TAP version 13\n");
-	fflush(stdout);
+	tap_header();
 	libbpf_set_print(libbpf_print);
 	setrlimit(RLIMIT_MEMLOCK, &rl);	/* 5.10 still charges BPF memory to it */
 	err = find_objects(argc, argv);
@@ -563,27 +386,19 @@ int main(int argc, char **argv)
 	for (i = 0; i < PKT_LEN; i++)
 		pkt[i] = (i * 37 + 11) & 0xff;
 
-	if (read_file(MODE_PATH, text, sizeof(text))) {
+	if (read_text(MODE_PATH, text, sizeof(text))) {
 		diag("no %s: testing the running JIT only", MODE_PATH);
 		run_round(NULL);
 		goto done;
 	}
-	n = parse_modes(text, names, &orig);
 	diag("mode: %.*s", (int)strcspn(text, "\n"), text);
-	if (orig < 0) {
-		point(false, "the mode file shows the current scheme in brackets");
+	n = save_mode(text, names);
+	if (n < 0)
 		goto done;
-	}
-	snprintf(orig_mode, sizeof(orig_mode), "%s", names[orig]);
-	signal(SIGINT, restore_on_signal);
-	signal(SIGTERM, restore_on_signal);
 	for (i = 0; i < n; i++)
 		run_round(names[i]);
-	err = write_mode(orig_mode);
-	current_mode(cur);
-	point(!err && !strcmp(cur, orig_mode), "restore the original mode (%s)", orig_mode);
+	restore_mode();
 
 done:
-	printf("1..%d\n", tap_count);
-	return tap_failed ? 1 : 0;
+	return tap_finish();
 }

@@ -47,9 +47,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#define MODE_PATH	"/sys/kernel/altjit/mode"
-#define STATS_PATH	"/sys/kernel/altjit/stats"
-#define JIT_PATH	"/proc/sys/net/core/bpf_jit_enable"
+#include "ajtest.h"
 
 /* struct bpf_insn builders (the UAPI has the struct, not the kernel's macros). */
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
@@ -64,61 +62,6 @@
 #define CALL_PSEUDO(o)	INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
 #define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
-
-static int tap_n, tap_failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long stat_value(const char *name)
-{
-	char line[128], key[64];
-	long v, ret = -1;
-	FILE *f = fopen(STATS_PATH, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name))
-			ret = v;
-	fclose(f);
-	return ret;
-}
 
 static double now(void)
 {
@@ -240,45 +183,23 @@ static int run(int fd, __u32 *retval)
 static int prog_frame(int fd)
 {
 	static const unsigned char marker[] = { 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41 };
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), lens[64], i, off = 0;
-	unsigned char *img;
+	struct jit_image im;
+	__u32 i, off = 0;
 	int frame = -3;
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.jited_prog_len)
-		return -2;
-	if (info.nr_jited_func_lens > 64)
-		return -2;
-	img = malloc(info.jited_prog_len);
-	if (!img)
-		return -2;
-	len = info.jited_prog_len;
-	{
-		__u32 nf = info.nr_jited_func_lens;
-
-		memset(&info, 0, sizeof(info));
-		info.jited_prog_len = len;
-		info.jited_prog_insns = (unsigned long)img;
-		info.nr_jited_func_lens = nf;
-		info.jited_func_lens = (unsigned long)lens;
-	}
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		free(img);
+	if (jit_image_get(fd, &im) || !im.len) {
+		jit_image_free(&im);
 		return -2;
 	}
-	if (!info.nr_jited_func_lens) {
-		info.nr_jited_func_lens = 1;
-		lens[0] = info.jited_prog_len;
-	}
-	for (i = 0; i < info.nr_jited_func_lens; i++) {
+	for (i = 0; i < im.nfunc; i++) {
 		/* the marker sits within the first 24 bytes of a legacy prologue */
-		int legacy = lens[i] >= 24 && !!memmem(img + off, 24, marker, sizeof(marker));
+		int legacy = im.func_len[i] >= 24 &&
+			     !!memmem(im.bytes + off, 24, marker, sizeof(marker));
 
 		frame = frame == -3 ? legacy : (frame == legacy ? frame : -1);
-		off += lens[i];
+		off += im.func_len[i];
 	}
-	free(img);
+	jit_image_free(&im);
 	return frame;
 }
 
@@ -374,7 +295,7 @@ static pid_t start_flipper(void)
 	if (pid)
 		return pid;
 	for (;;) {
-		if (write_str(MODE_PATH, seq[n % 5]))
+		if (write_text(MODE_PATH, seq[n % 5]))
 			_exit(2);
 		n++;
 		if (!(n % 64)) {
@@ -403,7 +324,8 @@ static long flips_done(void)
 
 static int cmd_switch(int argc, char **argv)
 {
-	long iters = 2000, min_flips = 1000, refused0, flips;
+	long iters = 2000, min_flips = 1000, flips;
+	long long refused0;
 	struct outcome o = {};
 	int c, k, status;
 	pid_t flipper;
@@ -416,24 +338,24 @@ static int cmd_switch(int argc, char **argv)
 		else
 			return 2;
 	}
-	printf("TAP version 13\n");
+	tap_header();
 
 	/* The reference: the kernel's interpreter on the programs it can run. */
-	if (write_str(JIT_PATH, "0")) {
-		tap(false, "bpf_jit_enable=0 for the interpreter reference");
+	if (write_text(JIT_ENABLE, "0")) {
+		point(false, "bpf_jit_enable=0 for the interpreter reference");
 	} else {
 		for (k = K_PLAIN; k <= K_TAIL; k++) {
 			struct outcome r = {};
 
 			one(k, &r, true);
-			tap(r.runs == 1 && !r.mismatches && r.not_jited == 1,
-			    "interpreter: %s returns the expected value", kind_names[k]);
+			point(r.runs == 1 && !r.mismatches && r.not_jited == 1,
+			      "interpreter: %s returns the expected value", kind_names[k]);
 		}
-		write_str(JIT_PATH, "1");
+		write_text(JIT_ENABLE, "1");
 	}
 
 	unlink("/tmp/altjit_flips");
-	refused0 = stat_value("isolation_refused");
+	refused0 = read_stat("isolation_refused");
 	flipper = start_flipper();
 	for (long i = 0; i < iters || flips_done() < min_flips; i++) {
 		one(i % K_NR, &o, false);
@@ -443,24 +365,24 @@ static int cmd_switch(int argc, char **argv)
 	flips = flips_done();
 	kill(flipper, SIGKILL);
 	waitpid(flipper, &status, 0);
-	write_str(MODE_PATH, "stock");
+	write_text(MODE_PATH, "stock");
 
 	diag("%ld runs, %ld legacy and %ld other programs, %ld tail-call loads refused, %ld mode flips",
 	     o.runs, o.by_frame[1], o.by_frame[0], o.refused, flips);
-	tap(flips >= min_flips, "the mode flipped at least %ld times while programs loaded (%ld)",
-	    min_flips, flips);
-	tap(o.runs >= iters / 2, "programs loaded and ran (%ld of %ld)", o.runs, iters);
-	tap(!o.mismatches, "every result matched the interpreter (%ld mismatches)", o.mismatches);
-	tap(!o.mixed_frames, "every program was compiled under one scheme end to end (%ld mixed)",
-	    o.mixed_frames);
-	tap(o.by_frame[0] && o.by_frame[1], "both frames were seen under switching (%ld legacy, %ld not)",
-	    o.by_frame[1], o.by_frame[0]);
-	tap(!o.not_jited, "every program was JIT'ed (%ld were not)", o.not_jited);
-	tap(!o.other_errors, "no load failed for another reason (%ld)", o.other_errors);
-	tap(refused0 < 0 || stat_value("isolation_refused") - refused0 == o.refused,
-	    "each refused tail-call load was an isolation refusal counted by altjit (%ld)", o.refused);
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	point(flips >= min_flips, "the mode flipped at least %ld times while programs loaded (%ld)",
+	      min_flips, flips);
+	point(o.runs >= iters / 2, "programs loaded and ran (%ld of %ld)", o.runs, iters);
+	point(!o.mismatches, "every result matched the interpreter (%ld mismatches)", o.mismatches);
+	point(!o.mixed_frames, "every program was compiled under one scheme end to end (%ld mixed)",
+	      o.mixed_frames);
+	point(o.by_frame[0] && o.by_frame[1],
+	      "both frames were seen under switching (%ld legacy, %ld not)", o.by_frame[1],
+	      o.by_frame[0]);
+	point(!o.not_jited, "every program was JIT'ed (%ld were not)", o.not_jited);
+	point(!o.other_errors, "no load failed for another reason (%ld)", o.other_errors);
+	point(refused0 < 0 || read_stat("isolation_refused") - refused0 == o.refused,
+	      "each refused tail-call load was an isolation refusal counted by altjit (%ld)", o.refused);
+	return tap_finish();
 }
 
 static int cmd_run(int argc, char **argv)

@@ -30,10 +30,8 @@
  * bpf_jit_enable are restored at exit.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,53 +47,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#define MODE_PATH	"/sys/kernel/altjit/mode"
-#define STATS_PATH	"/sys/kernel/altjit/stats"
-#define JIT_ENABLE	"/proc/sys/net/core/bpf_jit_enable"
-#define NAME_LEN	32
-#define MAX_SCHEMES	8
+#include "ajtest.h"
 
-/* ---- TAP ---- */
-
-static int tap_count, tap_failed;
-
-static void __attribute__((format(printf, 2, 3))) point(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", pass ? "" : "not ", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!pass)
-		tap_failed++;
-	fflush(stdout);
-}
-
-static void __attribute__((format(printf, 2, 3))) skip(const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d - ", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", reason);
-	fflush(stdout);
-}
-
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
+/* ---- TAP (the rest is in ajtest.h) ---- */
 
 /* Diagnostics of one point are capped so a broken scheme does not flood the log. */
 static int diag_budget;
@@ -109,12 +63,9 @@ static void __attribute__((format(printf, 1, 2))) diagc(const char *fmt, ...)
 			diag("  (more mismatches not shown)");
 		return;
 	}
-	fputs("#   ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vline("#   ", fmt, ap, NULL);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 /*
@@ -124,112 +75,6 @@ static void __attribute__((format(printf, 1, 2))) diagc(const char *fmt, ...)
 static void progress(const char *label, const char *what)
 {
 	fprintf(stderr, "# altjit_tailcall: running %s: %s\n", label, what);
-}
-
-/* ---- files: altjit's sysfs, bpf_jit_enable ---- */
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(text))
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-/* "[stock] legacy optimized" -> names; *cur = index of the bracketed one (-1 if none). */
-static int parse_modes(const char *text, char names[][NAME_LEN], int *cur)
-{
-	const char *p = text;
-	int n = 0;
-
-	*cur = -1;
-	while (*p && n < MAX_SCHEMES) {
-		size_t len;
-		bool bracket;
-
-		p += strspn(p, " \t\n");
-		if (!*p)
-			break;
-		bracket = *p == '[';
-		if (bracket)
-			p++;
-		len = strcspn(p, " \t\n]");
-		if (len >= NAME_LEN)
-			len = NAME_LEN - 1;
-		memcpy(names[n], p, len);
-		names[n][len] = '\0';
-		if (bracket)
-			*cur = n;
-		p += strcspn(p, " \t\n");
-		n++;
-	}
-	return n;
-}
-
-static void current_mode(char *cur)
-{
-	char text[256], names[MAX_SCHEMES][NAME_LEN];
-	int i;
-
-	cur[0] = '\0';
-	if (read_text(MODE_PATH, text, sizeof(text)))
-		return;
-	parse_modes(text, names, &i);
-	if (i >= 0)
-		snprintf(cur, NAME_LEN, "%s", names[i]);
-}
-
-static long long read_stat(const char *name)
-{
-	char text[4096], *line, *save = NULL;
-	size_t len = strlen(name);
-
-	if (read_text(STATS_PATH, text, sizeof(text)))
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			return strtoll(line + len + 1, NULL, 10);
-	return -1;
-}
-
-static char orig_mode[NAME_LEN], orig_jit[16];
-
-static void restore_on_signal(int sig)
-{
-	if (orig_mode[0])
-		write_text(MODE_PATH, orig_mode);
-	if (orig_jit[0])
-		write_text(JIT_ENABLE, orig_jit);
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 /* ---- the kernel under test ---- */
@@ -511,51 +356,6 @@ static int load(struct pb *p, const char *name)
 			diag("  %s", lines[i % 16]);
 	}
 	return err;
-}
-
-/* The JIT image of each function of a program. */
-struct image {
-	unsigned char *bytes;
-	__u32 len;
-	__u32 nfunc;
-	__u32 func_len[8];
-	bool jited;
-};
-
-static int get_image(int fd, struct image *im)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), size, nf;
-	int err;
-
-	memset(im, 0, sizeof(*im));
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err)
-		return err;
-	size = info.jited_prog_len;
-	nf = info.nr_jited_func_lens;
-	if (!size)
-		return 0;	/* interpreted */
-	if (nf > 8)
-		return -E2BIG;
-	im->bytes = calloc(1, size);
-	if (!im->bytes)
-		return -ENOMEM;
-	memset(&info, 0, sizeof(info));
-	info.jited_prog_len = size;
-	info.jited_prog_insns = (__u64)(unsigned long)im->bytes;
-	info.nr_jited_func_lens = nf;
-	info.jited_func_lens = (__u64)(unsigned long)im->func_len;
-	len = sizeof(info);
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err)
-		return err;
-	im->len = size;
-	im->nfunc = nf ? nf : 1;
-	if (!nf)
-		im->func_len[0] = size;
-	im->jited = true;
-	return 0;
 }
 
 static bool prog_jited(int fd)
@@ -1175,16 +975,16 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 	for (i = 0; i < nprogs; i++) {
 		const struct lprog *lp = progs[i];
 		bool legacy = legacy_round && !(handed_back && handed_back(lp));
-		struct image im;
+		struct jit_image im;
 		__u32 off = 0;
 
 		if (lp->fd < 0)
 			continue;
-		if (get_image(lp->fd, &im) || !im.jited || im.nfunc != (__u32)lp->nfunc) {
+		if (jit_image_get(lp->fd, &im) || !im.len || im.nfunc != (__u32)lp->nfunc) {
 			bad_img++;
 			diagc("%s: no JIT image with %d functions (jited %d, %u functions)",
-			      lp->name, lp->nfunc, im.jited, im.nfunc);
-			free(im.bytes);
+			      lp->name, lp->nfunc, im.len > 0, im.nfunc);
+			jit_image_free(&im);
 			continue;
 		}
 		for (j = 0; j < lp->nfunc; j++) {
@@ -1220,7 +1020,7 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 				diagc("%s func %d: no epilogue '%s' (pops, leave)", lp->name, j, x1);
 			}
 		}
-		free(im.bytes);
+		jit_image_free(&im);
 	}
 	point(!bad_img && !bad_exact,
 	      "%s: frames: %d functions, prologue bytes exactly as the %s layout for this kernel",
@@ -1845,11 +1645,12 @@ static void check_subprogs(struct set *s, const char *label, bool legacy)
 
 		/* no function of them has the legacy frame */
 		for (i = 0; i < 4; i++) {
-			struct image im;
+			struct jit_image im = {};
 			__u32 off = 0, j;
 
-			if (hb[i]->fd < 0 || get_image(hb[i]->fd, &im) || !im.jited) {
+			if (hb[i]->fd < 0 || jit_image_get(hb[i]->fd, &im) || !im.len) {
 				bad++;
+				jit_image_free(&im);
 				continue;
 			}
 			for (j = 0; j < im.nfunc; j++) {
@@ -1861,7 +1662,7 @@ static void check_subprogs(struct set *s, const char *label, bool legacy)
 				}
 				off += im.func_len[j];
 			}
-			free(im.bytes);
+			jit_image_free(&im);
 		}
 		point(!bad && good,
 		      "%s: no function of a program mixing bpf2bpf calls and tail calls has the legacy frame",
@@ -1892,9 +1693,8 @@ static struct set sets[4];	/* interpreter, then one per scheme */
 static bool switch_mode(const char *scheme)
 {
 	char cur[NAME_LEN];
-	int err = write_text(MODE_PATH, scheme);
+	int err = set_mode(scheme, cur);
 
-	current_mode(cur);
 	point(!err && !strcmp(cur, scheme), "%s: switch mode", scheme);
 	if (err || strcmp(cur, scheme)) {
 		diag("  write: %s; mode now [%s]", err ? strerror(-err) : "ok", cur);
@@ -2089,10 +1889,10 @@ static void mixed_round(struct set *st, struct set *op)
 
 int main(int argc, char **argv)
 {
-	char text[256], names[MAX_SCHEMES][NAME_LEN], cur[NAME_LEN];
+	char text[256], names[MAX_SCHEMES][NAME_LEN];
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	struct set *stock = NULL, *opt = NULL;
-	int n, i, orig = -1, err;
+	int n, i, err;
 
 	const char *only[MAX_SCHEMES];
 	int nonly = 0;
@@ -2107,8 +1907,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("TAP version 13\n");
-	fflush(stdout);
+	tap_header();
 	setrlimit(RLIMIT_MEMLOCK, &rl);	/* 5.10 still charges BPF memory to it */
 	for (i = 0; i < (int)sizeof(pkt); i++)
 		pkt[i] = (i * 37 + 11) & 0xff;
@@ -2122,16 +1921,10 @@ int main(int argc, char **argv)
 		point(false, "altjit is loaded (%s)", MODE_PATH);
 		goto done;
 	}
-	n = parse_modes(text, names, &orig);
-	if (orig < 0) {
-		point(false, "the mode file shows the current scheme in brackets");
+	read_line(JIT_ENABLE, orig_jit, sizeof(orig_jit));
+	n = save_mode(text, names);
+	if (n < 0)
 		goto done;
-	}
-	snprintf(orig_mode, sizeof(orig_mode), "%s", names[orig]);
-	if (!read_text(JIT_ENABLE, orig_jit, sizeof(orig_jit)))
-		orig_jit[strcspn(orig_jit, "\n")] = '\0';
-	signal(SIGINT, restore_on_signal);
-	signal(SIGTERM, restore_on_signal);
 
 	err = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tc_data", 4, 64, 1, NULL);
 	pa_main = prog_array();
@@ -2151,19 +1944,19 @@ int main(int argc, char **argv)
 	memcpy(K.nop5, NOP5_P6, 5);
 	{
 		struct lprog r = { .fd = -1 };
-		struct image im = {};
+		struct jit_image im = {};
 		bool good;
 
 		cur_label = "stock";
-		good = !write_text(MODE_PATH, "stock") && load_ret(&r, 1) >= 0 && !get_image(r.fd, &im) &&
-		       im.jited && im.len > 9;
+		good = !write_text(MODE_PATH, "stock") && load_ret(&r, 1) >= 0 &&
+		       !jit_image_get(r.fd, &im) && im.len > 9;
 		if (good)
 			memcpy(K.nop5, im.bytes + (K.ibt ? 4 : 0), 5);
 		good = good && (!memcmp(K.nop5, NOP5_P6, 5) ||
 				(K.major == 5 && !memcmp(K.nop5, NOP5_K8, 5)));
 		point(good, "the stock JIT's patch-site NOP is %s", !memcmp(K.nop5, NOP5_K8, 5) ?
 		      "K8's 66 66 66 66 90 (5.10 ideal_nops)" : "0f 1f 44 00 00");
-		free(im.bytes);
+		jit_image_free(&im);
 		if (r.fd >= 0)
 			close(r.fd);
 	}
@@ -2193,17 +1986,13 @@ int main(int argc, char **argv)
 	for (i = 1; i < 4; i++)
 		set_close(&sets[i]);
 
-	err = write_text(MODE_PATH, orig_mode);
-	current_mode(cur);
-	point(!err && !strcmp(cur, orig_mode), "restore the original mode (%s)", orig_mode);
+	restore_mode();
 	if (orig_jit[0]) {
 		char now_jit[16] = "";
 
-		read_text(JIT_ENABLE, now_jit, sizeof(now_jit));
-		now_jit[strcspn(now_jit, "\n")] = '\0';
+		read_line(JIT_ENABLE, now_jit, sizeof(now_jit));
 		point(!strcmp(now_jit, orig_jit), "bpf_jit_enable is back to %s", orig_jit);
 	}
 done:
-	printf("1..%d\n", tap_count);
-	return tap_failed ? 1 : 0;
+	return tap_finish();
 }
