@@ -5,6 +5,7 @@
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
 #   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
+#   make fuzz             differential fuzzing on the Debian 6.1 kernel in QEMU (FUZZ_SECONDS=600, FUZZ_SEED)
 #   make install          install altjit-bench and its programs (PREFIX=/usr/local, DESTDIR)
 #   make dkms-install     add, build and install altjit with DKMS for the running kernel (or KVER=...)
 #   make dkms-remove      take every kernel's altjit/<version> out of DKMS again
@@ -20,7 +21,7 @@ KDIR := $(KDIR)
 KCC ?= $(if $(findstring 5.10.,$(notdir $(KDIR))),gcc-12)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC))
 
-.PHONY: all module clean check check-host bench tools install dkms-install dkms-remove
+.PHONY: all module clean check check-host bench fuzz tools install dkms-install dkms-remove
 all: module
 
 module:
@@ -50,6 +51,10 @@ check-host:
 
 bench:
 	scripts/bench
+
+# Differential fuzzing (issue 4): scripts/fuzz reads FUZZ_SECONDS, FUZZ_SEED, FUZZ_KERNEL.
+fuzz:
+	scripts/fuzz
 
 # --- DKMS (issue 6) ---------------------------------------------------------------------------
 # dkms-install replaces whatever DKMS holds of altjit/<version> with this tree's source, then

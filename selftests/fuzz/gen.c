@@ -13,9 +13,17 @@ struct gen {
 	uint32_t cap, n;
 	bool overflow;
 	int ctxreg;		/* R6-R9 holding the ctx pointer, or -1 */
+	int memreg;		/* R6-R9 holding the memory region: ctxreg, the map value, or -1 */
+	bool need_ctx;		/* every function keeps the ctx (and passes it on in R1) */
+	uint32_t fn;		/* the function being generated (0: main) */
+	uint32_t stack;		/* its stack size */
+	uint8_t called;		/* subprograms called so far (bit k) */
+	uint32_t nfix;		/* bpf2bpf calls to point at their function at the end */
+	struct { uint32_t at, fn; } fix[64];
 	uint16_t locked;	/* registers the body must not write (loop counters) */
 	uint32_t left;		/* body instructions left to generate */
 	uint32_t depth;
+	uint32_t loops;		/* loops around the current point */
 	struct ajf_info *info;
 };
 
@@ -97,7 +105,7 @@ static uint64_t rnd_imm64(struct gen *g)
 
 static bool is_scalar(struct gen *g, int r)
 {
-	return r >= 0 && r <= 9 && r != g->ctxreg;
+	return r >= 0 && r <= 9 && r != g->ctxreg && r != g->memreg;
 }
 
 /* A register to read: any scalar. */
@@ -201,17 +209,17 @@ static const uint8_t size_code[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
 static bool pick_place(struct gen *g, uint32_t lg, bool write, bool atomic, int *base, int16_t *off)
 {
 	uint32_t sz = 1u << lg;
-	bool stack = g->o->stack_size >= sz;
-	bool ctx = g->ctxreg >= 0 && g->o->ctx_size >= sz && (!write || g->o->ctx_write) &&
+	bool stack = g->stack >= sz;
+	bool ctx = g->memreg >= 0 && g->o->ctx_size >= sz && (!write || g->o->ctx_write) &&
 		   (!atomic || g->o->ctx_atomic);
 
 	if (!stack && !ctx)
 		return false;
 	if (stack && (!ctx || chance(g, 60))) {
 		*base = BPF_REG_10;
-		*off = (int16_t)(-(int32_t)g->o->stack_size + (int32_t)(rnd(g, g->o->stack_size / sz) * sz));
+		*off = (int16_t)(-(int32_t)g->stack + (int32_t)(rnd(g, g->stack / sz) * sz));
 	} else {
-		*base = g->ctxreg;
+		*base = g->memreg;
 		*off = (int16_t)(rnd(g, g->o->ctx_size / sz) * sz);
 	}
 	return true;
@@ -249,9 +257,9 @@ static void gen_st(struct gen *g)
 	int16_t off;
 
 	/* the verifier refuses BPF_ST into the ctx: stack only */
-	if (g->o->stack_size < sz)
+	if (g->stack < sz)
 		return;
-	off = (int16_t)(-(int32_t)g->o->stack_size + (int32_t)(rnd(g, g->o->stack_size / sz) * sz));
+	off = (int16_t)(-(int32_t)g->stack + (int32_t)(rnd(g, g->stack / sz) * sz));
 	emit(g, BPF_ST | BPF_MEM | size_code[lg], BPF_REG_10, 0, off, rnd_imm(g));
 }
 
@@ -264,6 +272,9 @@ static void gen_atomic_at(struct gen *g, int base, int16_t off, uint32_t lg)
 	int32_t op = ops[rnd(g, 10)];
 	/* fetching forms write their source register back */
 	int src = (op & BPF_FETCH) ? pick_dst(g) : pick_src(g);
+
+	if (g->o->atomic_add_only)
+		op = BPF_ADD;
 
 	emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], base, src, off, op);
 }
@@ -291,7 +302,7 @@ static void gen_ptr(struct gen *g)
 	if (!pick_place(g, lg, what != 0, what == 3, &base, &off))
 		return;
 	if (base == BPF_REG_10)	/* a modified stack pointer is fine; a modified ctx pointer is not */
-		delta = -(int32_t)(rnd(g, g->o->stack_size / 8 + 1) * 8);
+		delta = -(int32_t)(rnd(g, g->stack / 8 + 1) * 8);
 	if (what == 2 && base != BPF_REG_10)
 		what = 1;	/* no BPF_ST into the ctx */
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, t, base, 0, 0);
@@ -313,7 +324,8 @@ static void gen_ptr(struct gen *g)
 		break;
 	default:
 		s = t == BPF_REG_0 ? BPF_REG_1 : BPF_REG_0;
-		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], t, s, off, rnd(g, 2) ? BPF_ADD : BPF_XCHG);
+		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], t, s, off,
+		     rnd(g, 2) || g->o->atomic_add_only ? BPF_ADD : BPF_XCHG);
 	}
 	/* the copy becomes a scalar again (on every path: nothing jumps in between) */
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, t, 0, 0, rnd_imm(g));
@@ -337,15 +349,54 @@ static void gen_call(struct gen *g)
 	if (!g->o->nr_helpers)
 		return;
 	h = &g->o->helpers[rnd(g, g->o->nr_helpers)];
+	if (h->ctx_args && g->ctxreg < 0)
+		return;
 	for (a = 1; a <= h->nargs && a <= 5; a++) {
-		if (chance(g, 50))
+		if (h->ctx_args & (1u << (a - 1)))
+			continue;	/* below, once no scalar is copied from its register any more */
+		if (h->zero_args & (1u << (a - 1)))
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, a, 0, 0, 0);
+		else if (chance(g, 50))
 			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, a, pick_src(g), 0, 0);
 		else
 			emit_set(g, a);
 	}
+	for (a = 1; a <= h->nargs && a <= 5; a++)
+		if (h->ctx_args & (1u << (a - 1)))
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, a, g->ctxreg, 0, 0);
 	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, h->id);
 	reinit_args(g, 1);
 	g->info->has_call = true;
+}
+
+/* A bpf2bpf call of function k (> the current one): R2-R5 scalars, R1 the ctx or a scalar. */
+static void gen_subcall_to(struct gen *g, uint32_t k)
+{
+	int a;
+
+	if (g->nfix >= sizeof(g->fix) / sizeof(g->fix[0]))
+		return;
+	for (a = 5; a >= 1; a--) {	/* R1 last: the ctx must not be copied into another */
+		if (a == 1 && g->need_ctx)
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, g->ctxreg, 0, 0);
+		else if (chance(g, 50))
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, a, pick_src(g), 0, 0);
+		else
+			emit_set(g, a);
+	}
+	g->fix[g->nfix].at = g->n;
+	g->fix[g->nfix].fn = k;
+	g->nfix++;
+	emit(g, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0);
+	g->called |= (uint8_t)(1u << k);
+	reinit_args(g, 1);
+	g->info->has_pseudo_call = true;
+}
+
+static void gen_subcall(struct gen *g)
+{
+	if (g->fn < g->o->nr_subprogs)
+		gen_subcall_to(g, g->fn + 1 + rnd(g, g->o->nr_subprogs - g->fn));
 }
 
 static void gen_tail_call(struct gen *g)
@@ -457,7 +508,9 @@ static void gen_loop(struct gen *g)
 	top = g->n;
 	g->locked |= 1u << c;
 	g->depth++;
+	g->loops++;
 	gen_block(g, sub_size(g));
+	g->loops--;
 	g->depth--;
 	g->locked &= ~(1u << c);
 	if (chance(g, 50))
@@ -477,6 +530,9 @@ static void gen_item(struct gen *g)
 {
 	int tries;
 
+	/* not in loops: loops of calls of loops would make run times multiply */
+	if (g->o->nr_subprogs && g->fn < g->o->nr_subprogs && !g->loops && chance(g, 5))
+		return gen_subcall(g);
 	for (tries = 0; tries < 64; tries++) {
 		uint32_t k = rnd(g, 100);
 
@@ -514,7 +570,7 @@ static void gen_item(struct gen *g)
 			if (has(g, AJF_CALL))
 				return gen_call(g);
 		} else {
-			if (has(g, AJF_TAIL_CALL))
+			if (has(g, AJF_TAIL_CALL) && (!g->fn || !g->o->tail_call_main_only))
 				return gen_tail_call(g);
 		}
 	}
@@ -546,9 +602,94 @@ void ajf_opts_default(struct ajf_opts *o)
 	o->loop_max = 4;
 }
 
+static uint32_t fn_max_len(const struct ajf_opts *o, uint32_t len, uint32_t stack)
+{
+	return 96 + 2 * len + stack / 4 + o->ctx_size / 8 + 24 * (o->max_depth + 1);
+}
+
+static uint32_t sub_len(const struct ajf_opts *o)
+{
+	return o->sub_len ? o->sub_len : o->len / 2;
+}
+
 uint32_t ajf_max_len(const struct ajf_opts *o)
 {
-	return 96 + 2 * o->len + o->stack_size / 4 + o->ctx_size / 8 + 24 * (o->max_depth + 1);
+	uint32_t n = fn_max_len(o, o->len, o->stack_size);
+
+	if (o->nr_subprogs)
+		n += 24 * o->nr_subprogs +
+		     o->nr_subprogs * (8 + fn_max_len(o, sub_len(o), o->sub_stack_size));
+	return n;
+}
+
+/* One function: prologue, body, epilogue. */
+static void gen_function(struct gen *g, uint32_t fn)
+{
+	const struct ajf_opts *o = g->o;
+	uint32_t off, k;
+	int r;
+
+	g->fn = fn;
+	g->stack = fn ? o->sub_stack_size : o->stack_size;
+	g->left = fn ? sub_len(o) : o->len;
+	g->locked = 0;
+	g->depth = 0;
+	g->loops = 0;
+	g->ctxreg = g->memreg = -1;
+	g->info->func_start[fn] = g->n;
+
+	/* prologue: the ctx to a callee-saved register, every scalar register set, the stack written */
+	if (g->need_ctx) {
+		g->ctxreg = 6 + (int)rnd(g, 4);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, g->ctxreg, BPF_REG_1, 0, 0);
+	}
+	g->memreg = o->ctx_size && !o->mem_map ? g->ctxreg : -1;
+	if (o->ctx_size && o->mem_map) {
+		do
+			g->memreg = 6 + (int)rnd(g, 4);
+		while (g->memreg == g->ctxreg);
+		emit_ld_imm64(g, g->memreg, BPF_PSEUDO_MAP_VALUE, (uint32_t)o->mem_map_fd);
+	}
+	/* a subprogram keeps the arguments it was given in R2-R5 (and R1 when it is no ctx) */
+	for (r = 0; r <= 9; r++)
+		if (is_scalar(g, r) && (!fn || r == 0 || r >= 6 || (r == 1 && g->need_ctx)))
+			emit_set(g, r);
+	for (off = 8; off <= g->stack; off += 8) {
+		if (chance(g, 50))
+			emit(g, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -(int16_t)off, rnd_imm(g));
+		else
+			emit(g, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, pick_src(g), -(int16_t)off, 0);
+	}
+
+	gen_block(g, g->left);
+
+	/* the main function calls every subprogram nothing called yet: all of them are reachable */
+	if (!fn)
+		for (k = 1; k <= o->nr_subprogs; k++)
+			if (!(g->called & (1u << k)))
+				gen_subcall_to(g, k);
+
+	/* epilogue: fold every scalar register and stack slot into R0, dump registers to the ctx */
+	for (r = 1; r <= 9; r++) {
+		if (!is_scalar(g, r))
+			continue;
+		emit(g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, r, 0, 0);
+	}
+	if (o->ctx_write && g->memreg >= 0)
+		for (r = 0, off = 0; r <= 9 && off + 8 <= o->ctx_size; r++)
+			if (is_scalar(g, r)) {
+				emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, r, (int16_t)off, 0);
+				off += 8;
+			}
+	for (off = 8; off <= g->stack; off += 8) {
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -(int16_t)off, 0);
+		emit(g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
+		emit(g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
+	}
+	if (o->store_r0 && o->ctx_write && g->memreg >= 0 && o->ctx_size >= 8)
+		emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, BPF_REG_0, 0, 0);
+	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
 int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, uint32_t cap,
@@ -561,59 +702,33 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 		.out = out,
 		.cap = cap,
 		.ctxreg = -1,
-		.left = o->len,
+		.memreg = -1,
 	};
-	uint32_t off;
-	int r;
+	uint32_t fn, k;
+	bool ctx_helpers = false;
 
 	if (o->stack_size % 8 || o->stack_size > 512 || o->ctx_size % 8 ||
+	    o->sub_stack_size % 8 || o->sub_stack_size > 512 || o->nr_subprogs > AJF_MAX_SUBPROGS ||
 	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)))
 		return -1;
 	if (!info)
 		info = &dummy;
 	memset(info, 0, sizeof(*info));
 	g.info = info;
+	if (o->classes & AJF_CALL)
+		for (k = 0; k < o->nr_helpers; k++)
+			ctx_helpers |= o->helpers[k].ctx_args != 0;
+	g.need_ctx = (o->ctx_size && !o->mem_map) || (o->classes & AJF_TAIL_CALL) || ctx_helpers;
 
-	/* prologue: the ctx to a callee-saved register, every scalar register set, the stack written */
-	if (o->ctx_size || (o->classes & AJF_TAIL_CALL)) {
-		g.ctxreg = 6 + (int)rnd(&g, 4);
-		emit(&g, BPF_ALU64 | BPF_MOV | BPF_X, g.ctxreg, BPF_REG_1, 0, 0);
-	}
-	for (r = 0; r <= 9; r++)
-		if (is_scalar(&g, r))
-			emit_set(&g, r);
-	for (off = 8; off <= o->stack_size; off += 8) {
-		if (chance(&g, 50))
-			emit(&g, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -(int16_t)off, rnd_imm(&g));
-		else
-			emit(&g, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, pick_src(&g), -(int16_t)off, 0);
-	}
-
-	gen_block(&g, o->len);
-
-	/* epilogue: fold every scalar register and stack slot into R0, dump registers to the ctx */
-	for (r = 1; r <= 9; r++) {
-		if (!is_scalar(&g, r))
-			continue;
-		emit(&g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
-		emit(&g, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, r, 0, 0);
-	}
-	if (o->ctx_write)
-		for (r = 0, off = 0; r <= 9 && off + 8 <= o->ctx_size; r++)
-			if (is_scalar(&g, r)) {
-				emit(&g, BPF_STX | BPF_MEM | BPF_DW, g.ctxreg, r, (int16_t)off, 0);
-				off += 8;
-			}
-	for (off = 8; off <= o->stack_size; off += 8) {
-		emit(&g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -(int16_t)off, 0);
-		emit(&g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
-		emit(&g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
-	}
-	emit(&g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (fn = 0; fn <= o->nr_subprogs; fn++)
+		gen_function(&g, fn);
+	for (k = 0; k < g.nfix && !g.overflow; k++)
+		out[g.fix[k].at].imm = (int32_t)info->func_start[g.fix[k].fn] - (int32_t)g.fix[k].at - 1;
 
 	if (g.overflow)
 		return -1;
 	info->len = g.n;
+	info->nr_funcs = 1 + o->nr_subprogs;
 	info->stack_depth = o->stack_size;
 	return (int)g.n;
 }
@@ -633,8 +748,8 @@ static const char *alu_name(uint8_t op)
 static const char *jmp_name(uint8_t op)
 {
 	static const char *const n[16] = {
-		"ja", "==", ">", ">=", "&", "call", "exit", "s>", "s>=", "!=", "tail", "?", "<", "<=",
-		"s<", "s<=",
+		"ja", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=",
+		"?", "?",
 	};
 
 	return n[op >> 4];
@@ -691,7 +806,8 @@ void ajf_dump(FILE *f, const struct bpf_insn *insns, uint32_t len)
 				fprintf(f, "r%d = 0x%llx ll%s", in->dst_reg,
 					(unsigned long long)((uint64_t)(uint32_t)in->imm |
 							     ((uint64_t)(uint32_t)in[1].imm << 32)),
-					in->src_reg == BPF_PSEUDO_MAP_FD ? " (map fd)" : "");
+					in->src_reg == BPF_PSEUDO_MAP_FD ? " (map fd)" :
+					in->src_reg == BPF_PSEUDO_MAP_VALUE ? " (map value: fd, offset)" : "");
 			fprintf(f, "\n");
 			i++;
 			continue;

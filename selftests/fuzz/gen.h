@@ -18,7 +18,11 @@
  *   - memory accesses are aligned and in bounds: the stack [-stack_size, 0) is fully written by
  *     the prologue before any load; the ctx is read (and written, when allowed) in [0, ctx_size);
  *   - the epilogue folds every scalar register (and, when the ctx is writable, stores them there),
- *     so a wrong value anywhere shows in R0 or the ctx.
+ *     so a wrong value anywhere shows in R0 or the ctx;
+ *   - bpf2bpf calls (opts.nr_subprogs) go from a function only to later ones (no recursion), and
+ *     the main function calls every subprogram it did not call in its body before its epilogue,
+ *     so each is reachable; each function has the same prologue and epilogue as the main one,
+ *     keeps the arguments R2-R5 it was given (R1 too without a ctx) and gets the ctx in R1.
  */
 #ifndef _ALTJIT_FUZZ_GEN_H
 #define _ALTJIT_FUZZ_GEN_H
@@ -56,11 +60,20 @@
 #define AJF_ALL		((1u << 16) - 1)
 #define AJF_DEFAULT	(AJF_ALL & ~(AJF_CALL | AJF_TAIL_CALL | AJF_V4))
 
-/* A helper the generator may call: id and how many of R1-R5 it takes (all scalars). */
+/*
+ * A helper the generator may call: id and how many of R1-R5 it takes; scalars, except the
+ * arguments in ctx_args (bit a-1 for Ra: the ctx pointer) and zero_args (the constant 0).
+ */
 struct ajf_helper {
 	int32_t id;
 	uint8_t nargs;
+	uint8_t ctx_args;
+	uint8_t zero_args;
 };
+
+/* bpf2bpf calls: functions after the main one (ajf_opts.nr_subprogs). */
+#define AJF_MAX_SUBPROGS	3
+
 
 struct ajf_opts {
 	uint32_t classes;		/* AJF_* */
@@ -75,6 +88,22 @@ struct ajf_opts {
 	uint32_t nr_helpers;
 	int32_t tail_call_map_fd;	/* AJF_TAIL_CALL: the prog array */
 	uint32_t tail_call_max_index;	/* indexes 0..this are tried (beyond max_entries too) */
+	/*
+	 * For loading into a kernel (all off by default). With mem_map, the memory region the
+	 * fields ctx_* describe is the value of the array map mem_map_fd, reached through
+	 * BPF_LD_IMM64 / BPF_PSEUDO_MAP_VALUE in a callee-saved register of its own, and the ctx is
+	 * only passed on (tail calls, helpers' ctx_args, bpf2bpf calls).
+	 */
+	bool mem_map;
+	int32_t mem_map_fd;
+	bool atomic_add_only;		/* kernels < 5.12 (BPF_XADD): add only, no fetching forms */
+	bool store_r0;			/* the epilogue stores the final R0 at region offset 0 too */
+	uint32_t nr_subprogs;		/* bpf2bpf: functions after the main one, <= AJF_MAX_SUBPROGS */
+	uint32_t sub_len;		/* body size of each of them (0: len / 2) */
+	uint32_t sub_stack_size;	/* bytes of stack each of them uses, multiple of 8 */
+	bool tail_call_main_only;	/* tail calls only in the main function (kernels whose counter is
+					   passed by value into subprograms: a subprogram's tail-call
+					   chain starts again at each call, exponentially) */
 };
 
 /* What came out, besides the instructions. */
@@ -84,6 +113,9 @@ struct ajf_info {
 	bool has_call;			/* helper calls */
 	bool has_tail_call;		/* tail calls */
 	bool has_loop;			/* back edges */
+	bool has_pseudo_call;		/* bpf2bpf calls */
+	uint32_t nr_funcs;		/* functions: 1 + opts.nr_subprogs */
+	uint32_t func_start[1 + AJF_MAX_SUBPROGS];	/* first instruction of each */
 };
 
 /* BPF_FUNC_tail_call, as the generator emits it (the verifier rewrites it into BPF_TAIL_CALL). */

@@ -739,7 +739,7 @@ static void test_tail_calls(void)
 /* ---- random programs ---- */
 
 static const struct ajf_helper helpers[] = {
-	{ 1, 0 }, { 2, 2 }, { 3, 5 }, { 4, 1 }, { 5, 3 },
+	{ 1, 0, 0, 0 }, { 2, 2, 0, 0 }, { 3, 5, 0, 0 }, { 4, 1, 0, 0 }, { 5, 3, 0, 0 },
 };
 
 /* Regression seeds: programs that once showed a mismatch (kept whatever the seed range). */
