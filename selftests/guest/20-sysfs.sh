@@ -21,6 +21,19 @@ for v in bogus STOCK "stock extra" "stockx" " stock" "legacy;" "$(printf 'stock\
 	if try_write "$v"; then not_ok "write '$v' is refused"; else ok "write '$v' is refused"; fi
 	check_eq "write '$v' changes nothing" "$(mode)" "$before"
 done
+# Random bytes, 20 writes of 1..200 bytes each (never a scheme's name by chance).
+i=0 bad=0
+while [ $i -lt 20 ]; do
+	i=$((i + 1))
+	head -c $((i * 10)) /dev/urandom >/tmp/rnd
+	before=$(mode)
+	if dd if=/tmp/rnd of=$AJ_SYS/mode bs=4096 2>/dev/null; then bad=$((bad + 1)); fi
+	[ "$(mode)" = "$before" ] || bad=$((bad + 1))
+done
+check_eq "20 writes of random bytes are refused and change nothing" "$bad" 0
+before=$(mode)
+if dd if=/tmp/rnd of=$AJ_SYS/stats bs=4096 2>/dev/null; then not_ok "random bytes to stats are refused"; else ok "random bytes to stats are refused"; fi
+check_eq "mode unchanged after writes to stats" "$(mode)" "$before"
 printf '' >$AJ_SYS/mode 2>/dev/null
 check_eq "empty write changes nothing" "$(mode)" "[stock] legacy optimized"
 
