@@ -41,6 +41,9 @@ HOST_PACKAGES_HOSTTEST="make gcc libcapstone-dev clang libbpf-dev"
 # ... and to build the kernel's test_verifier from linux-source (scripts/build-selftests): libbpf's
 # bpf_doc.py, 5.10's -lcap (static).
 HOST_PACKAGES_SELFTESTS="python3 libcap-dev"
+# ... and to build a bpftool that disassembles (scripts/build-bpftool): LLVM 14's static libraries
+# and llvm-config, g++ (its feature test; libstdc++.a), libtinfo.a, libcap.a, libelf.a, libz.a.
+HOST_PACKAGES_BPFTOOL="g++ llvm-14 llvm-14-dev libncurses-dev libcap-dev libelf-dev zlib1g-dev"
 
 # kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version).
 kernel_conf() {

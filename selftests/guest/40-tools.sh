@@ -16,6 +16,16 @@ if [ ! -r $TARGET ] || [ ! -x $ATTACH ]; then
 	return 0
 fi
 
+# The bpftool that disassembles: /altjit/bpftool-dis (scripts/build-bpftool, added by scripts/check)
+# when the host built it, else Debian's, which cannot (its dump jited points are then skipped).
+DIS_BPFTOOL=bpftool
+[ -x /altjit/bpftool-dis ] && DIS_BPFTOOL=/altjit/bpftool-dis
+DIS_INSN='^[[:space:]]*[0-9a-f]+:[[:space:]]+'
+DIS_MARKER='((0x414a4c47|1095388231)\(%rax\)|(DWORD PTR )?\[rax ?\+ ?(0x414a4c47|1095388231)\])'
+# dis_has MNEMONIC-ERE: /tmp/t_dis has an instruction line starting with it.
+dis_has() { grep -E -q "$DIS_INSN$1" /tmp/t_dis; }
+dis_hasnt() { ! dis_has "$1"; }
+
 # hex FILE: the file's bytes as " xx xx xx ..." on one line.
 hex() { od -An -v -tx1 "$1" | tr -s ' \n' '  '; }
 # has HAYSTACK NEEDLE, hasnt HAYSTACK NEEDLE
@@ -59,16 +69,34 @@ for s in legacy optimized; do
 		echo "$show" | sed 's/^/# /'
 	fi
 
-	if bpftool prog dump jited pinned $pin >/tmp/t_dis 2>&1; then
-		if grep -q 'push' /tmp/t_dis && grep -E -q '(ret|jmp)' /tmp/t_dis; then
+	dis_mk="$s: bpftool prog dump jited shows the legacy marker (nopl 0x414a4c47(%rax))"
+	[ $s = legacy ] || dis_mk="$s: bpftool prog dump jited shows no legacy marker"
+	if $DIS_BPFTOOL prog dump jited pinned $pin >/tmp/t_dis 2>&1; then
+		# Instruction lines, "  1c:<TAB>pushq<TAB>%rbp" (LLVM) or "  1c:<TAB>push   %rbp" (libbfd).
+		if dis_has 'push' && dis_has 'mov' && { dis_has 'ret' || dis_has 'jmp'; }; then
 			ok "$s: bpftool prog dump jited shows x86 code"
+			diag "$s: $DIS_BPFTOOL: $(grep -c -E "$DIS_INSN" /tmp/t_dis) instructions"
 		else
 			not_ok "$s: bpftool prog dump jited shows x86 code"
 			head -20 /tmp/t_dis | sed 's/^/# /'
 		fi
+		# The marker as the disassembler prints it: "nopl 0x414a4c47(%rax)" (libbfd),
+		# "nopl 1095388231(%rax)" (LLVM: decimal), "nop DWORD PTR [rax+0x414a4c47]" (Intel syntax).
+		if [ $s = legacy ]; then
+			if dis_has "nop[lw]?[[:space:]]+$DIS_MARKER"; then
+				ok "$dis_mk"
+				diag "  $(grep -E "$DIS_MARKER" /tmp/t_dis | head -1 | tr -s '\t ' ' ')"
+			else
+				not_ok "$dis_mk"
+				head -20 /tmp/t_dis | sed 's/^/# /'
+			fi
+		else
+			check "$dis_mk" dis_hasnt "nop[lw]?[[:space:]]+$DIS_MARKER"
+		fi
 	elif grep -q -i -e 'libbfd' -e 'disassembl' /tmp/t_dis; then
 		skip "$s: bpftool prog dump jited shows x86 code" \
 			"this bpftool cannot disassemble: $(head -1 /tmp/t_dis)"
+		skip "$dis_mk" "this bpftool cannot disassemble"
 	else
 		not_ok "$s: bpftool prog dump jited shows x86 code"
 		head -20 /tmp/t_dis | sed 's/^/# /'
