@@ -134,7 +134,7 @@ static long long stat_value(const char *name)
 }
 
 /* Trailing number of a program name, or -1. */
-static int name_slot(const char *name)
+int name_slot(const char *name)
 {
 	size_t n = strlen(name);
 

@@ -10,6 +10,9 @@ extern unsigned char pkt[64];
 unsigned int prologue_bytes(const unsigned char *b, unsigned int len);
 unsigned int epilogue_bytes(const unsigned char *b, unsigned int len);
 
+/* The prog-array slot a program goes into: the trailing number of its name, or -1. */
+int name_slot(const char *name);
+
 struct native_spec {
 	const char *path;	/* BPF object */
 	const char *prog;	/* entry program; empty: the object's first */

@@ -524,19 +524,6 @@ static void transfer(const struct bpf_insn *in, struct astate *s, uint32_t map_o
 	}
 }
 
-static struct bpf_insn mk(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct bpf_insn i;
-
-	memset(&i, 0, sizeof(i));
-	i.code = code;
-	i.dst_reg = dst;
-	i.src_reg = src;
-	i.off = off;
-	i.imm = imm;
-	return i;
-}
-
 /*
  * Array-map lookups the verifier inlines (inl[i]: 1 + the map at the call at i): r1 moves to the
  * elements, r0 = r1 + index * element size, or NULL out of bounds (privileged: no index masking).
@@ -570,14 +557,14 @@ static int inline_lookups(struct nbench *b, struct nprog *p, const uint8_t *inl)
 
 			while ((1u << sh) < m->stride)
 				sh++;
-			out[k++] = mk(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, NMAP_VALUE_OFF);
-			out[k++] = mk(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_2, 0, 0);
-			out[k++] = mk(BPF_JMP | BPF_JGE | BPF_K, BPF_REG_0, 0, 3, (int32_t)m->max_entries);
-			out[k++] = (1u << sh) == m->stride ? mk(BPF_ALU64 | BPF_LSH | BPF_K, BPF_REG_0, 0, 0, sh)
-							   : mk(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, m->stride);
-			out[k++] = mk(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
-			out[k++] = mk(BPF_JMP | BPF_JA, 0, 0, 1, 0);
-			out[k++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+			out[k++] = host_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, NMAP_VALUE_OFF);
+			out[k++] = host_insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_2, 0, 0);
+			out[k++] = host_insn(BPF_JMP | BPF_JGE | BPF_K, BPF_REG_0, 0, 3, (int32_t)m->max_entries);
+			out[k++] = (1u << sh) == m->stride ? host_insn(BPF_ALU64 | BPF_LSH | BPF_K, BPF_REG_0, 0, 0, sh)
+							   : host_insn(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, m->stride);
+			out[k++] = host_insn(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
+			out[k++] = host_insn(BPF_JMP | BPF_JA, 0, 0, 1, 0);
+			out[k++] = host_insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 		} else {
 			map_of[k] = p->map_of[i];
 			out[k++] = p->insns[i];
@@ -806,17 +793,6 @@ out:
 }
 
 /* ---- reading an object ---- */
-
-static int name_slot(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!n || name[n - 1] < '0' || name[n - 1] > '9')
-		return -1;
-	while (n && name[n - 1] >= '0' && name[n - 1] <= '9')
-		n--;
-	return atoi(name + n);
-}
 
 static int map_setup(struct nbench *b, struct bpf_map *bm, struct nmap *m)
 {

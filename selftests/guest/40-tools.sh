@@ -32,12 +32,7 @@ hex() { od -An -v -tx1 "$1" | tr -s ' \n' '  '; }
 has() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
 hasnt() { ! has "$1" "$2"; }
 
-if ! insmod $AJ_KO; then
-	not_ok "insmod altjit.ko"
-	dmesg | tail -5 | sed 's/^/# /'
-	return 0
-fi
-ok "insmod altjit.ko"
+aj_insmod || return 0
 
 for s in legacy optimized; do
 	pin=$BPFFS/t_$s img=/tmp/t_$s.img

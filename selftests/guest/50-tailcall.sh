@@ -7,16 +7,8 @@
 
 TOOL=/altjit/prog/altjit_tailcall
 
-if [ ! -x $TOOL ]; then
-	not_ok "selftests/prog is in the guest ($TOOL)"
-	return 0
-fi
-if ! insmod $AJ_KO; then
-	not_ok "insmod altjit.ko"
-	dmesg | tail -5 | sed 's/^/# /'
-	return 0
-fi
-ok "insmod altjit.ko"
+need_tool $TOOL || return 0
+aj_insmod || return 0
 jit0=$(cat /proc/sys/net/core/bpf_jit_enable)
 
 # TAP into a file (re-emitted below); its progress lines (stderr) come through as they happen.

@@ -6,15 +6,8 @@
 # run.sh fails the whole run on any WARN/BUG/Oops/lockdep line in dmesg.
 
 STRESS=/altjit/prog/altjit_stress
-if [ ! -x $STRESS ]; then
-	not_ok "selftests/prog is in the guest ($STRESS)"
-	return 0
-fi
-if ! insmod $AJ_KO mode=optimized; then
-	not_ok "insmod altjit.ko mode=optimized"
-	return 0
-fi
-ok "insmod altjit.ko mode=optimized"
+need_tool $STRESS || return 0
+aj_insmod mode=optimized || return 0
 if $STRESS switch -n "${AJ_SWITCH_ITERS:-1000}" -f "${AJ_SWITCH_FLIPS:-2000}" >/tmp/switch.tap 2>&1; then
 	rc=0
 else

@@ -104,3 +104,21 @@ relay_tap() {
 
 # as_nobody 'COMMAND': run a shell command as uid/gid 65534 (busybox su; setpriv here cannot).
 as_nobody() { su -s /bin/sh nobody -c "$1"; }
+
+# need_tool PATH: fails (and says so as a test point) when a test tool is not in the guest.
+need_tool() {
+	[ -x "$1" ] && return 0
+	not_ok "selftests/prog is in the guest ($1)"
+	return 1
+}
+
+# aj_insmod [PARAMS]: insmod altjit.ko as a test point; on failure dmesg's last lines as diagnostics.
+aj_insmod() {
+	if insmod $AJ_KO "$@"; then
+		ok "insmod altjit.ko${1:+ $*}"
+		return 0
+	fi
+	not_ok "insmod altjit.ko${1:+ $*}"
+	dmesg | tail -5 | sed 's/^/# /'
+	return 1
+}

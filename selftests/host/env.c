@@ -249,7 +249,8 @@ int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst)
 
 /* ---- the verifier's rewrites ---- */
 
-static struct bpf_insn mk(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+/* One instruction, for the rewrites here and in altjit-bench --native. */
+struct bpf_insn host_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
 	struct bpf_insn i;
 
@@ -288,25 +289,25 @@ static uint32_t expand(const struct bpf_insn *in, const struct bpf_insn *prev, b
 
 	if ((cls == BPF_ALU || cls == BPF_ALU64) && (op == BPF_DIV || op == BPF_MOD)) {
 		uint8_t j = cls == BPF_ALU64 ? BPF_JMP : BPF_JMP32;
-		struct bpf_insn zero = op == BPF_DIV ? mk(BPF_ALU | BPF_XOR | BPF_X, in->dst_reg, in->dst_reg, 0, 0)
-						     : mk(cls | BPF_MOV | BPF_X, in->dst_reg, in->dst_reg, 0, 0);
-		struct bpf_insn m1 = op == BPF_DIV ? mk(cls | BPF_NEG | BPF_K, in->dst_reg, 0, 0, 0)
-						   : mk(BPF_ALU | BPF_MOV | BPF_K, in->dst_reg, 0, 0, 0);
+		struct bpf_insn zero = op == BPF_DIV ? host_insn(BPF_ALU | BPF_XOR | BPF_X, in->dst_reg, in->dst_reg, 0, 0)
+						     : host_insn(cls | BPF_MOV | BPF_X, in->dst_reg, in->dst_reg, 0, 0);
+		struct bpf_insn m1 = op == BPF_DIV ? host_insn(cls | BPF_NEG | BPF_K, in->dst_reg, 0, 0, 0)
+						   : host_insn(BPF_ALU | BPF_MOV | BPF_K, in->dst_reg, 0, 0, 0);
 
 		if (BPF_SRC(in->code) == BPF_K) {
 			tmp[n++] = in->off == 1 && in->imm == -1 ? m1 : *in;
 		} else if (!in->off) {
-			tmp[n++] = mk(j | BPF_JEQ | BPF_K, in->src_reg, 0, 2, 0);
+			tmp[n++] = host_insn(j | BPF_JEQ | BPF_K, in->src_reg, 0, 2, 0);
 			tmp[n++] = *in;
-			tmp[n++] = mk(BPF_JMP | BPF_JA, 0, 0, 1, 0);
+			tmp[n++] = host_insn(BPF_JMP | BPF_JA, 0, 0, 1, 0);
 			tmp[n++] = zero;
 		} else {
-			tmp[n++] = mk(j | BPF_JEQ | BPF_K, in->src_reg, 0, 3, 0);
-			tmp[n++] = mk(j | BPF_JEQ | BPF_K, in->src_reg, 0, 4, -1);
+			tmp[n++] = host_insn(j | BPF_JEQ | BPF_K, in->src_reg, 0, 3, 0);
+			tmp[n++] = host_insn(j | BPF_JEQ | BPF_K, in->src_reg, 0, 4, -1);
 			tmp[n++] = *in;
-			tmp[n++] = mk(BPF_JMP | BPF_JA, 0, 0, 3, 0);
+			tmp[n++] = host_insn(BPF_JMP | BPF_JA, 0, 0, 3, 0);
 			tmp[n++] = zero;
-			tmp[n++] = mk(BPF_JMP | BPF_JA, 0, 0, 1, 0);
+			tmp[n++] = host_insn(BPF_JMP | BPF_JA, 0, 0, 1, 0);
 			tmp[n++] = m1;
 		}
 	} else if (in->code == (BPF_LD | BPF_DW | BPF_IMM)) {
@@ -338,7 +339,7 @@ static uint32_t expand(const struct bpf_insn *in, const struct bpf_insn *prev, b
 				pokes[*nr_pokes] = (struct host_poke){ .key = (uint32_t)key };
 			imm = (int32_t)++*nr_pokes;
 		}
-		tmp[n++] = mk(BPF_JMP | BPF_TAIL_CALL, 0, 0, 0, imm);
+		tmp[n++] = host_insn(BPF_JMP | BPF_TAIL_CALL, 0, 0, 0, imm);
 	} else {
 		tmp[n++] = *in;
 	}

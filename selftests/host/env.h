@@ -109,6 +109,7 @@ void host_jit_free(struct host_jit *j);
  * placeholder call targets, then once more (the extra pass) with the callees' images known.
  * Returns 0 or the code generator's error.
  */
+struct bpf_insn host_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm);
 int host_compile_funcs(struct host_jit *funcs, uint32_t n, const struct aj_target *t,
 		       const struct aj_frame *frame, const uint32_t *stack_depth);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ajtest.h: what the test tools of selftests/prog (altjit_attach, altjit_tailcall, altjit_stress)
- * share, as static inline functions so that each tool stays one .c file.
+ * ajtest.h: what the test tools of selftests/prog (altjit_attach, altjit_tailcall, altjit_stress,
+ * altjit_fuzz) share, as static inline functions so that each tool stays one .c file.
  *
  *   TAP        tap_header() first, then point() / skip() / diag() lines, tap_finish() last: it
  *              prints the plan ("1..N") and returns the exit status (0 iff no point failed).
@@ -11,6 +11,7 @@
  *              and the mode (and bpf_jit_enable) a tool found, restored at exit and on
  *              SIGINT/SIGTERM (save_mode, restore_mode).
  *   JIT image  jit_image_get(): a program's JIT'ed code and the length of each of its functions.
+ *   BTF        func_btf_load(): the minimal BTF that func info of bpf2bpf functions refers to.
  */
 #ifndef _ALTJIT_AJTEST_H
 #define _ALTJIT_AJTEST_H
@@ -25,7 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #define MODE_PATH	"/sys/kernel/altjit/mode"
 #define STATS_PATH	"/sys/kernel/altjit/stats"
@@ -316,6 +319,38 @@ static inline int jit_image_get(int fd, struct jit_image *im)
 	if (!nf)
 		im->func_len[0] = size;
 	return 0;
+}
+
+/* ---- BTF for func info ---- */
+
+/*
+ * Programs whose subprograms make tail calls need func info (bpf_prog_load_opts.func_info), and
+ * func info needs BTF: one prototype, "int f(void *ctx)", and nr static functions of it named
+ * names[0..nr-1], whose type ids go to ids. Loaded into the kernel: pass btf__fd() as
+ * prog_btf_fd, btf__free() it when done. NULL, errno set, when it cannot be built or loaded.
+ */
+static inline struct btf *func_btf_load(const char *const names[], int nr, __u32 ids[])
+{
+	struct btf *btf = btf__new_empty();
+	int i32, ptr, proto, id = 0, k, err;
+
+	if (!btf)
+		return NULL;
+	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	ptr = btf__add_ptr(btf, 0);
+	proto = btf__add_func_proto(btf, i32);
+	btf__add_func_param(btf, "ctx", ptr);
+	for (k = 0; k < nr && id >= 0; k++) {
+		id = btf__add_func(btf, names[k], BTF_FUNC_STATIC, proto);
+		ids[k] = (__u32)id;
+	}
+	if (id < 0 || btf__load_into_kernel(btf)) {
+		err = errno;
+		btf__free(btf);
+		errno = err;
+		return NULL;
+	}
+	return btf;
 }
 
 #endif /* _ALTJIT_AJTEST_H */

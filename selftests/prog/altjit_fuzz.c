@@ -29,7 +29,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,15 +37,12 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <linux/bpf.h>
-#include <linux/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "gen.h"		/* selftests/fuzz (the Makefile's FUZZ) */
 
-#define MODE_PATH	"/sys/kernel/altjit/mode"
-#define STATS_PATH	"/sys/kernel/altjit/stats"
-#define JIT_PATH	"/proc/sys/net/core/bpf_jit_enable"
+#include "ajtest.h"
 
 #define MEM_FD		100	/* the array map the programs write (fixed fds: generated once) */
 #define PA_FD		101	/* the prog array */
@@ -62,66 +58,6 @@ static const char *const scheme_names[S_NR] = { "interpreter", "stock", "legacy"
 
 static bool verbose, dump_all, no_v4;
 static int kmajor, kminor;
-
-static int tap_n, tap_failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	return 0;
-}
-
-static long stat_value(const char *name)
-{
-	char line[128], key[64];
-	long v, ret = -1;
-	FILE *f = fopen(STATS_PATH, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name))
-			ret = v;
-	fclose(f);
-	return ret;
-}
 
 static double now(void)
 {
@@ -295,24 +231,18 @@ static __u32 btf_func_ids[1 + AJF_MAX_SUBPROGS];
 /* "int f(void *)" for every function: bpf2bpf calls with tail calls need func info. */
 static int make_btf(void)
 {
-	struct btf *btf = btf__new_empty();
-	int i32, ptr, proto, k;
-	char name[16];
+	char name[1 + AJF_MAX_SUBPROGS][16];
+	const char *names[1 + AJF_MAX_SUBPROGS];
+	struct btf *btf;
+	int k;
 
+	for (k = 0; k <= AJF_MAX_SUBPROGS; k++) {
+		snprintf(name[k], sizeof(name[k]), "ajf_f%d", k);
+		names[k] = name[k];
+	}
+	btf = func_btf_load(names, 1 + AJF_MAX_SUBPROGS, btf_func_ids);
 	if (!btf)
 		return -1;
-	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	ptr = btf__add_ptr(btf, 0);
-	proto = btf__add_func_proto(btf, i32);
-	btf__add_func_param(btf, "ctx", ptr);
-	for (k = 0; k <= AJF_MAX_SUBPROGS; k++) {
-		snprintf(name, sizeof(name), "ajf_f%d", k);
-		btf_func_ids[k] = (__u32)btf__add_func(btf, name, BTF_FUNC_STATIC, proto);
-	}
-	if (btf__load_into_kernel(btf)) {
-		btf__free(btf);
-		return -1;
-	}
 	/* keep the fd, drop the rest */
 	btf_fd = dup(btf__fd(btf));
 	btf__free(btf);
@@ -504,31 +434,21 @@ static const char *differ(const struct result *want, const struct result *got, c
 
 static void dump_image(const char *label, int fd)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), n, i;
-	unsigned char *img;
+	struct jit_image im = { 0 };
+	__u32 n, i;
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.jited_prog_len) {
+	if (fd < 0 || jit_image_get(fd, &im) || !im.len) {
 		printf("# image (%s): not JIT'ed\n", label);
+		jit_image_free(&im);
 		return;
 	}
-	n = info.jited_prog_len;
-	img = malloc(n);
-	if (!img)
-		return;
-	memset(&info, 0, sizeof(info));
-	info.jited_prog_len = n;
-	info.jited_prog_insns = (unsigned long)img;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		free(img);
-		return;
-	}
+	n = im.len;
 	printf("# image of the entry (%s, %u bytes; xxd -r -p | objdump -D -b binary -mi386:x86-64):\n",
 	       label, n);
 	for (i = 0; i < n; i++)
-		printf("%s%02x%s", i % 32 ? "" : "#   ", img[i], (i % 32 == 31 || i == n - 1) ? "\n" : "");
-	free(img);
+		printf("%s%02x%s", i % 32 ? "" : "#   ", im.bytes[i],
+		       (i % 32 == 31 || i == n - 1) ? "\n" : "");
+	jit_image_free(&im);
 }
 
 /* ---- the campaign ---- */
@@ -547,10 +467,10 @@ static bool scheme_ok[S_NR];
 
 static int set_scheme(enum scheme s)
 {
-	if (write_str(JIT_PATH, s == S_INTERP ? "0" : "1"))
+	if (write_text(JIT_ENABLE, s == S_INTERP ? "0" : "1"))
 		return -1;
 	/* without altjit, stock is what there is */
-	if (s != S_INTERP && write_str(MODE_PATH, scheme_mode[s]) &&
+	if (s != S_INTERP && write_text(MODE_PATH, scheme_mode[s]) &&
 	    (s != S_STOCK || access(MODE_PATH, F_OK) == 0))
 		return -1;
 	return 0;
@@ -740,7 +660,7 @@ int main(int argc, char **argv)
 	const char *seedfile = NULL;
 	char mode0[64] = "", jit0[16] = "1";
 	struct tally t = { 0 };
-	long legacy0, opt0;
+	long long legacy0, opt0;
 	double rate;
 	int c, s;
 
@@ -765,25 +685,23 @@ int main(int argc, char **argv)
 	if (!count && !seconds)
 		count = 100;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n");
+	tap_header();
 	kernel_version();
 	libbpf_set_print(NULL);
-	read_str(JIT_PATH, jit0, sizeof(jit0));
-	if (read_str(MODE_PATH, mode0, sizeof(mode0)) && (!only || strstr(only, "legacy") ||
-							      strstr(only, "optimized"))) {
-		tap(false, "altjit is loaded (%s)", MODE_PATH);
-		printf("1..%d\n", tap_n);
-		return 1;
+	read_line(JIT_ENABLE, jit0, sizeof(jit0));
+	if (read_line(MODE_PATH, mode0, sizeof(mode0)) && (!only || strstr(only, "legacy") ||
+							       strstr(only, "optimized"))) {
+		point(false, "altjit is loaded (%s)", MODE_PATH);
+		return tap_finish();
 	}
 	if (make_btf()) {
-		tap(false, "BTF for bpf2bpf func info loads (%s)", strerror(errno));
-		printf("1..%d\n", tap_n);
-		return 1;
+		point(false, "BTF for bpf2bpf func info loads (%s)", strerror(errno));
+		return tap_finish();
 	}
 	for (s = 0; s < S_NR; s++)
 		scheme_ok[s] = (!only || strstr(only, scheme_names[s])) && !set_scheme(s);
-	legacy0 = stat_value("legacy_jited");
-	opt0 = stat_value("optimized_jited");
+	legacy0 = read_stat("legacy_jited");
+	opt0 = read_stat("optimized_jited");
 	t0 = now();
 
 	if (seedfile) {
@@ -792,7 +710,7 @@ int main(int argc, char **argv)
 		unsigned long long seed;
 
 		if (!f) {
-			tap(false, "regression seeds in %s (%s)", seedfile, strerror(errno));
+			point(false, "regression seeds in %s (%s)", seedfile, strerror(errno));
 		} else {
 			while (fgets(line, sizeof(line), f))
 				if (sscanf(line, "%llu", &seed) == 1)
@@ -812,48 +730,47 @@ int main(int argc, char **argv)
 	}
 
 	/* put back what was there */
-	write_str(JIT_PATH, jit0);
+	write_text(JIT_ENABLE, jit0);
 	{
-		char *b = strchr(mode0, '['), *e = b ? strchr(b, ']') : NULL;
+		char names[MAX_SCHEMES][NAME_LEN];
+		int cur;
 
-		if (b && e) {
-			*e = 0;
-			write_str(MODE_PATH, b + 1);
-		}
+		parse_modes(mode0, names, &cur);
+		if (cur >= 0)
+			write_text(MODE_PATH, names[cur]);
 	}
 
 	rate = t.sets ? 100.0 * (double)t.rejected / (double)(t.sets) : 100.0;
 	printf("# kernel %d.%d: seeds %llu..%llu (+%ld regression seeds) in %.1f s: %ld sets, %ld programs\n",
 	       kmajor, kminor, first, t.last - 1, t.regress, now() - t0, t.sets, t.programs);
-	tap(t.sets > 0 && rate < MAX_REJECT_RATE,
-	    "%ld program sets (%ld programs) generated; %ld rejected by the verifier (%.2f%%, under %.0f%%)",
-	    t.sets, t.programs, t.rejected, rate, MAX_REJECT_RATE);
+	point(t.sets > 0 && rate < MAX_REJECT_RATE,
+	      "%ld program sets (%ld programs) generated; %ld rejected by the verifier (%.2f%%, under %.0f%%)",
+	      t.sets, t.programs, t.rejected, rate, MAX_REJECT_RATE);
 	for (s = 0; s < S_NR; s++)
 		if (s == S_STOCK && t.runs[S_INTERP])
-			tap(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
-			    "stock: ran %ld sets (%ld skipped); %ld differ from the interpreter (the kernel's own divergences, listed above)",
-			    t.runs[s], t.skipped[s], t.divergences);
+			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
+			      "stock: ran %ld sets (%ld skipped); %ld differ from the interpreter (the kernel's own divergences, listed above)",
+			      t.runs[s], t.skipped[s], t.divergences);
 		else if (only && !strstr(only, scheme_names[s]))
-			printf("ok %d - %s # SKIP not asked for (-S)\n", ++tap_n, scheme_names[s]);
+			skip("not asked for (-S)", "%s", scheme_names[s]);
 		else
-		tap(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
-		    "%s: %ld mismatches in %ld runs (%ld sets skipped)", scheme_names[s], t.mismatches[s],
-		    t.runs[s], t.skipped[s]);
-	tap(!t.interp_jited, "interpreter runs were not JIT'ed (%ld were)", t.interp_jited);
+			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
+			      "%s: %ld mismatches in %ld runs (%ld sets skipped)", scheme_names[s],
+			      t.mismatches[s], t.runs[s], t.skipped[s]);
+	point(!t.interp_jited, "interpreter runs were not JIT'ed (%ld were)", t.interp_jited);
 	if (t.interp_stack_bug)
 		printf("# %ld sets skipped the interpreter: tail calls into larger stacks (6.9+ interpreter stack bug)\n",
 		       t.interp_stack_bug);
-	tap(t.sets && t.mem_written * 10 >= t.sets * 9 && t.nretvals >= (t.sets < 64 ? t.sets / 2 : 32),
-	    "the programs did something: %ld/%ld sets wrote the map value, %d%s distinct return values; %ld sets with tail calls, %ld with bpf2bpf calls, %ld with helper calls",
-	    t.mem_written, t.sets, t.nretvals, t.nretvals == 64 ? "+" : "", t.tail_sets, t.call_sets,
-	    t.helper_sets);
+	point(t.sets && t.mem_written * 10 >= t.sets * 9 && t.nretvals >= (t.sets < 64 ? t.sets / 2 : 32),
+	      "the programs did something: %ld/%ld sets wrote the map value, %d%s distinct return values; %ld sets with tail calls, %ld with bpf2bpf calls, %ld with helper calls",
+	      t.mem_written, t.sets, t.nretvals, t.nretvals == 64 ? "+" : "", t.tail_sets, t.call_sets,
+	      t.helper_sets);
 	if (scheme_ok[S_LEGACY] && scheme_ok[S_OPT])
-	tap(stat_value("legacy_jited") > legacy0 && stat_value("optimized_jited") > opt0,
-	    "altjit compiled them: legacy_jited +%ld, optimized_jited +%ld",
-	    stat_value("legacy_jited") - legacy0, stat_value("optimized_jited") - opt0);
+		point(read_stat("legacy_jited") > legacy0 && read_stat("optimized_jited") > opt0,
+		      "altjit compiled them: legacy_jited +%lld, optimized_jited +%lld",
+		      read_stat("legacy_jited") - legacy0, read_stat("optimized_jited") - opt0);
 	if (seedfile)
-		tap(!t.regress_mismatch, "regression seeds: %ld replayed, %ld mismatch", t.regress,
-		    t.regress_mismatch);
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+		point(!t.regress_mismatch, "regression seeds: %ld replayed, %ld mismatch", t.regress,
+		      t.regress_mismatch);
+	return tap_finish();
 }

@@ -42,7 +42,6 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -134,27 +133,17 @@ static int load(const struct bpf_insn *insns, int n, const char *name)
  */
 static int load_with_funcs(const struct bpf_insn *insns, int n, const char *name, __u32 sub)
 {
+	static const char *const names[] = { "aj_main", "aj_sub" };
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 	struct bpf_func_info fi[2];
-	struct btf *btf = btf__new_empty();
-	int i32, ptr, proto, f0, f1, fd, err;
+	__u32 ids[2];
+	struct btf *btf = func_btf_load(names, 2, ids);
+	int fd, err;
 
 	if (!btf)
 		return -1;
-	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	ptr = btf__add_ptr(btf, 0);
-	proto = btf__add_func_proto(btf, i32);
-	btf__add_func_param(btf, "ctx", ptr);
-	f0 = btf__add_func(btf, "aj_main", BTF_FUNC_STATIC, proto);
-	f1 = btf__add_func(btf, "aj_sub", BTF_FUNC_STATIC, proto);
-	if (f1 < 0 || btf__load_into_kernel(btf)) {
-		err = errno;
-		btf__free(btf);
-		errno = err;
-		return -1;
-	}
-	fi[0] = (struct bpf_func_info){ .insn_off = 0, .type_id = f0 };
-	fi[1] = (struct bpf_func_info){ .insn_off = sub, .type_id = f1 };
+	fi[0] = (struct bpf_func_info){ .insn_off = 0, .type_id = ids[0] };
+	fi[1] = (struct bpf_func_info){ .insn_off = sub, .type_id = ids[1] };
 	opts.prog_btf_fd = btf__fd(btf);
 	opts.func_info = fi;
 	opts.func_info_cnt = 2;
