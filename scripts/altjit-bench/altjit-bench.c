@@ -43,7 +43,6 @@
 #define MODE_FILE	"/sys/kernel/altjit/mode"
 #define STATS_FILE	"/sys/kernel/altjit/stats"
 #define MAX_BENCH	32
-#define MAX_TRIALS	101
 
 static const char *const schemes[] = { "stock", "legacy", "optimized" };
 #define NR_SCHEMES 3
@@ -329,15 +328,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void summarize(struct result *r)
+void trial_stats(const double *ns, int trials, double *min, double *median, double *max)
 {
 	double v[MAX_TRIALS];
 
-	memcpy(v, r->ns, sizeof(double) * trials);
+	memcpy(v, ns, sizeof(double) * trials);
 	qsort(v, trials, sizeof(double), cmp_double);
-	r->min = v[0];
-	r->max = v[trials - 1];
-	r->median = trials % 2 ? v[trials / 2] : (v[trials / 2 - 1] + v[trials / 2]) / 2;
+	*min = v[0];
+	*max = v[trials - 1];
+	*median = trials % 2 ? v[trials / 2] : (v[trials / 2 - 1] + v[trials / 2]) / 2;
 }
 
 static double ratio(const struct result *a, const struct result *b)
@@ -581,7 +580,8 @@ int main(int argc, char **argv)
 			if (benches[i].r[s].err)
 				failed++;
 			else
-				summarize(&benches[i].r[s]);
+				trial_stats(benches[i].r[s].ns, trials, &benches[i].r[s].min,
+					    &benches[i].r[s].median, &benches[i].r[s].max);
 			if (retval_differs(&benches[i], s))
 				failed++;
 		}

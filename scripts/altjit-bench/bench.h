@@ -10,6 +10,10 @@ extern unsigned char pkt[64];
 unsigned int prologue_bytes(const unsigned char *b, unsigned int len);
 unsigned int epilogue_bytes(const unsigned char *b, unsigned int len);
 
+/* Trials per measurement: at most MAX_TRIALS; min, median and max of their ns per run. */
+#define MAX_TRIALS	101
+void trial_stats(const double *ns, int trials, double *min, double *median, double *max);
+
 /* The prog-array slot a program goes into: the trailing number of its name, or -1. */
 int name_slot(const char *name);
 

@@ -38,7 +38,6 @@
 #include "interp.h"
 
 #define N_SCHEMES	2
-#define MAX_TRIALS	101
 #define MAX_NPROGS	16		/* programs used from one object */
 #define MAX_FUNCS	32		/* functions of one program */
 #define MAX_FN_INSNS	8192		/* instructions of one function after host_fixup */
@@ -1239,23 +1238,6 @@ static double measure(struct nbench *b, int s, unsigned int n)
 	return (t1 - t0) / n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void summarize(struct nresult *r, int trials)
-{
-	double v[MAX_TRIALS];
-
-	memcpy(v, r->ns, sizeof(double) * trials);
-	qsort(v, trials, sizeof(double), cmp_double);
-	r->min = v[0];
-	r->max = v[trials - 1];
-	r->median = trials % 2 ? v[trials / 2] : (v[trials / 2 - 1] + v[trials / 2]) / 2;
-}
 
 /* ---- output ---- */
 
@@ -1414,7 +1396,8 @@ int native_bench(const struct native_spec *specs, int n, unsigned int repeat, in
 	for (i = 0; i < n; i++)
 		for (s = 0; s < N_SCHEMES; s++) {
 			if (usable(&bs[i], s))
-				summarize(&bs[i].r[s], trials);
+				trial_stats(bs[i].r[s].ns, trials, &bs[i].r[s].min,
+					    &bs[i].r[s].median, &bs[i].r[s].max);
 			failed += bs[i].r[s].failed;
 		}
 
