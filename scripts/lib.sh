@@ -45,7 +45,8 @@ HOST_PACKAGES_SELFTESTS="python3 libcap-dev"
 # and llvm-config, g++ (its feature test; libstdc++.a), libtinfo.a, libcap.a, libelf.a, libz.a.
 HOST_PACKAGES_BPFTOOL="g++ llvm-14 llvm-14-dev libncurses-dev libcap-dev libelf-dev zlib1g-dev"
 
-# kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version).
+# kernel_conf SERIES FIELD : a field of scripts/kernels.conf (suites, abi, version): the pin, i.e.
+# the kernel the series was last proven on. The kernel really used is kernel_abi/kernel_version.
 kernel_conf() {
 	local series=$1 field=$2 idx
 	case $field in suites) idx=2 ;; abi) idx=3 ;; version) idx=4 ;; *) die "bad field $field" ;; esac
@@ -53,6 +54,29 @@ kernel_conf() {
 		die "unknown kernel series '$series' (see $KERNELS_CONF)"
 }
 kernel_series_all() { awk '!/^#/ && NF >= 4 { print $1 }' "$KERNELS_CONF"; }
+
+# When a pin is gone from the mirror, scripts/fetch-kernel takes the newest kernel of the series
+# and records it in $ALTJIT_CACHE/kernels/SERIES.resolved as "PIN-ABI PIN-VERSION ABI VERSION".
+# kernel_in_use SERIES : "ABI VERSION" of the kernel the rig uses for SERIES: the pin when it is in
+# the cache or nothing else is, else the recorded substitute for this very pin (not with
+# ALTJIT_STRICT_PINS=1). Needs no network.
+kernel_in_use() {
+	local series=$1 pabi pver rec
+	pabi=$(kernel_conf "$series" abi) && pver=$(kernel_conf "$series" version) || exit 1
+	rec="$ALTJIT_CACHE/kernels/$series.resolved"
+	if [ ! -e "$ALTJIT_CACHE/kernels/$series-$pabi/.complete" ] && [ -z "${ALTJIT_STRICT_PINS:-}" ] &&
+		[ -r "$rec" ]; then
+		local a b abi ver
+		read -r a b abi ver <"$rec"
+		if [ "$a" = "$pabi" ] && [ "$b" = "$pver" ] && [ -n "$ver" ]; then
+			echo "$abi $ver"
+			return 0
+		fi
+	fi
+	echo "$pabi $pver"
+}
+kernel_abi() { local r; r=$(kernel_in_use "$1") || exit 1; echo "${r% *}"; }
+kernel_version() { local r; r=$(kernel_in_use "$1") || exit 1; echo "${r#* }"; }
 
 # host_mirrors: prints "MAIN_URI SECURITY_URI" read from the host's own apt sources.
 host_mirrors() {
@@ -83,27 +107,36 @@ host_mirrors() {
 	echo "${main%/} ${sec%/}"
 }
 
-# apt_private ARGS... : apt-get with a private view of bookworm(+backports) and bullseye.
+# apt_private ARGS... : apt-get with a private view of the suites of scripts/kernels.conf (each
+# with its -updates and -security), never the host's own sources. The lists are refreshed when the
+# suites change, when they are older than ALTJIT_APT_MAX_AGE minutes (default 360: Debian replaces
+# kernel builds within days), or with ALTJIT_APT_REFRESH=1.
 APT_DIR="$ALTJIT_CACHE/apt"
+apt_suites() {
+	local s
+	for s in $(awk '!/^#/ && NF >= 4 { print $2 }' "$KERNELS_CONF" | tr ',' ' '); do
+		echo "main $s"
+		s=${s%-backports}
+		echo "main $s"; echo "main $s-updates"; echo "security $s-security"
+	done | sort -u
+}
 apt_private_setup() {
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-	local m s
+	local m s kind suite
 	read -r m s < <(host_mirrors)
-	cat >"$APT_DIR/sources.list.new" <<EOS
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm-updates main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bookworm-backports main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $s bookworm-security main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bullseye main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m bullseye-updates main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $s bullseye-security main
-EOS
+	while read -r kind suite; do
+		[ "$kind" = main ] && echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m $suite main"
+		[ "$kind" = security ] && echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $s $suite main"
+	done < <(apt_suites) >"$APT_DIR/sources.list.new"
 	if ! cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list" ||
 		[ -z "$(ls "$APT_DIR/lists" 2>/dev/null | grep -v partial)" ] ||
+		[ ! -e "$APT_DIR/.updated" ] ||
+		[ -n "$(find "$APT_DIR/.updated" -mmin "+${ALTJIT_APT_MAX_AGE:-360}" 2>/dev/null)" ] ||
 		[ -n "${ALTJIT_APT_REFRESH:-}" ]; then
 		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
 		log "updating the private apt view ($m, $s)"
 		apt_private update -qq >&2 || die "private apt-get update failed"
+		touch "$APT_DIR/.updated"
 	else
 		rm -f "$APT_DIR/sources.list.new"
 	fi
@@ -120,4 +153,4 @@ apt_cache_private() {
 }
 
 # kernel_dir SERIES : where a fetched kernel lives in the cache.
-kernel_dir() { echo "$ALTJIT_CACHE/kernels/$1-$(kernel_conf "$1" abi)"; }
+kernel_dir() { local abi; abi=$(kernel_abi "$1") || exit 1; echo "$ALTJIT_CACHE/kernels/$1-$abi"; }
