@@ -5,8 +5,10 @@
 
 #include <linux/atomic.h>
 #include <linux/filter.h>
+#include <linux/static_call.h>
 #include <linux/version.h>
 #include "../include/altjit.h"
+#include "compat.h"
 
 /* The scheme new programs are compiled with; switched through sysfs or the mode= parameter. */
 extern int altjit_mode;
@@ -26,42 +28,44 @@ static inline void aj_stat_inc(enum altjit_stat s)
 	atomic64_inc(&altjit_stats[s]);
 }
 
-/* Kernel symbols altjit needs that the kernel does not export (main.c resolves them at load). */
+/*
+ * Kernel functions altjit calls that the kernel does not export (ksyms.c): X(symbol, required),
+ * each called as aj_call(symbol)(...), a static call (a direct call: IBT-safe). The prototypes are
+ * the kernel's own (compat.h declares the one the kernel keeps static).
+ */
+#define AJ_KSYMS_REST(X)							\
+	X(bpf_jit_blind_constants, 1)						\
+	X(bpf_jit_prog_release_other, 1)					\
+	X(bpf_prog_fill_jited_linfo, 1)						\
+	X(bpf_int_jit_compile, 1)						\
+	X(bpf_jit_free, 1)							\
+	AJ_KSYMS_COMPAT(X)							\
+	AJ_KSYMS_IMAGE(X)							\
+	X(__bpf_arch_text_poke, 0)						\
+	AJ_KSYMS_MITIGATION(X)
+#define AJ_KSYMS(X)	X(kallsyms_lookup_name, 1) AJ_KSYMS_REST(X)
+
+#define AJ_KSYM_DECLARE(sym, req)	DECLARE_STATIC_CALL(aj_##sym, sym);
+#define AJ_KSYM_DEFINE(sym, req)	DEFINE_STATIC_CALL_NULL(aj_##sym, sym);
+#define AJ_KSYM_NAME(sym, req)		#sym,
+#define AJ_KSYM_ENUM(sym, req)		AJ_KSYM_##sym,
+#define aj_call(sym)			static_call(aj_##sym)
+
+/* Data and addresses only (never called through). */
 struct altjit_syms {
-	unsigned long (*kallsyms_lookup_name)(const char *name);
-	struct bpf_prog *(*bpf_jit_blind_constants)(struct bpf_prog *fp);
-	void (*bpf_jit_prog_release_other)(struct bpf_prog *fp, struct bpf_prog *fp_other);
-	void (*bpf_prog_fill_jited_linfo)(struct bpf_prog *prog, const u32 *insn_to_jit_off);
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	struct bpf_binary_header *(*bpf_jit_binary_pack_alloc)(unsigned int, u8 **, unsigned int,
-			struct bpf_binary_header **, u8 **, bpf_jit_fill_hole_t);
-	int (*bpf_jit_binary_pack_finalize)(struct bpf_binary_header *, struct bpf_binary_header *);
-#else
-	struct bpf_binary_header *(*bpf_jit_binary_pack_alloc)(unsigned int, u8 **, unsigned int,
-			struct bpf_binary_header **, u8 **, bpf_jit_fill_hole_t, bool);
-	int (*bpf_jit_binary_pack_finalize)(struct bpf_prog *, struct bpf_binary_header *,
-					    struct bpf_binary_header *);
-#endif
-	void (*bpf_jit_binary_pack_free)(struct bpf_binary_header *, struct bpf_binary_header *);
-	void *(*bpf_arch_text_copy)(void *dst, void *src, size_t len);
-#else
-	struct bpf_binary_header *(*bpf_jit_binary_alloc)(unsigned int, u8 **, unsigned int,
-							  bpf_jit_fill_hole_t);
-	void (*bpf_jit_binary_free)(struct bpf_binary_header *hdr);
-	int (*set_memory_ro)(unsigned long addr, int numpages);
-	int (*set_memory_x)(unsigned long addr, int numpages);
-	struct vm_struct *(*find_vm_area)(const void *addr);
-	void *ex_handler_bpf;
-#endif
+	unsigned long ex_handler_bpf;	/* 5.10: the extable handler's address */
 };
 extern struct altjit_syms aj_syms;
+
+int altjit_resolve_symbols(void);
+unsigned long aj_lookup(const char *name);
+bool aj_ksym_present(int idx);
+int aj_ksym_targets_show(char *buf);
 
 /* hook.c: the redirects (in this order) and the originals, reachable from inside the module. */
 enum { AJ_HOOK_JIT, AJ_HOOK_SELECT, AJ_HOOK_COMPAT, AJ_HOOK_FREE };
 int altjit_hook_install(void);
 void altjit_hook_remove(void);
-unsigned long altjit_original(int n);
 void altjit_enter(void);
 void altjit_leave(void);
 struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog);
@@ -89,5 +93,8 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 
 /* The entry every redirected JIT request lands in (main.c). */
 struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog);
+
+AJ_KSYMS(AJ_KSYM_DECLARE)
+enum { AJ_KSYMS(AJ_KSYM_ENUM) AJ_NR_KSYMS };
 
 #endif /* _ALTJIT_H */

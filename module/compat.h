@@ -10,7 +10,10 @@
 #include <linux/ftrace.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
+#include <linux/kallsyms.h>
+#include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
+#include <asm/set_memory.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
 #error "altjit supports Linux 5.10 and newer"
@@ -75,18 +78,25 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
 /* Images: the bpf_prog_pack allocator (6.x; its signatures changed in 6.2) or whole pages (5.10). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define AJ_HAVE_PROG_PACK	1
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef AJ_PACK_ALLOC_WAS_CLASSIC	/* Kbuild reads it off filter.h */
 #define aj_pack_alloc(prog, size, image, align, rw_hdr, rw_image, fill) \
-	aj_syms.bpf_jit_binary_pack_alloc(size, image, align, rw_hdr, rw_image, fill)
-#define aj_pack_finalize(prog, hdr, rw_hdr) aj_syms.bpf_jit_binary_pack_finalize(hdr, rw_hdr)
+	aj_call(bpf_jit_binary_pack_alloc)(size, image, align, rw_hdr, rw_image, fill, \
+					   bpf_prog_was_classic(prog))
 #else
 #define aj_pack_alloc(prog, size, image, align, rw_hdr, rw_image, fill) \
-	aj_syms.bpf_jit_binary_pack_alloc(size, image, align, rw_hdr, rw_image, fill, \
-					  bpf_prog_was_classic(prog))
-#define aj_pack_finalize(prog, hdr, rw_hdr) aj_syms.bpf_jit_binary_pack_finalize(prog, hdr, rw_hdr)
+	aj_call(bpf_jit_binary_pack_alloc)(size, image, align, rw_hdr, rw_image, fill)
 #endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define aj_pack_finalize(prog, hdr, rw_hdr) aj_call(bpf_jit_binary_pack_finalize)(hdr, rw_hdr)
+#else
+#define aj_pack_finalize(prog, hdr, rw_hdr) aj_call(bpf_jit_binary_pack_finalize)(prog, hdr, rw_hdr)
+#endif
+#define AJ_KSYMS_IMAGE(X)	X(bpf_jit_binary_pack_alloc, 1) X(bpf_jit_binary_pack_finalize, 1) \
+				X(bpf_jit_binary_pack_free, 1) X(bpf_arch_text_copy, 1)
 #else
 #define AJ_HAVE_PROG_PACK	0
+#define AJ_KSYMS_IMAGE(X)	X(bpf_jit_binary_alloc, 1) X(bpf_jit_binary_free, 1) \
+				X(set_memory_ro, 1) X(set_memory_x, 1) X(find_vm_area, 1)
 #endif
 
 /*
@@ -96,20 +106,27 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
  * finished, read-only images: always live.
  */
 #if AJ_HAVE_PROG_PACK
-typedef int (*aj_text_poke_fn)(void *ip, enum bpf_text_poke_type t, void *old, void *new);
-#define aj_call_text_poke(fn, ip, t, old, new)	(fn)(ip, t, old, new)
+int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, void *new_addr);
+#define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, t, old, new)
 #else
-typedef int (*aj_text_poke_fn)(void *ip, enum bpf_text_poke_type t, void *old, void *new,
-			       const bool text_live);
-#define aj_call_text_poke(fn, ip, t, old, new)	(fn)(ip, t, old, new, true)
+int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, void *new_addr,
+			 const bool text_live);
+#define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, t, old, new, true)
 #endif
+
+/* Kernel functions the mitigations need (none yet). */
+#define AJ_KSYMS_MITIGATION(X)
 
 /* The prog-array compatibility check: per map since 5.18 (bpf_map->owner), per array before. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define AJ_MAP_COMPATIBLE_FN	"bpf_prog_map_compatible"
+#define AJ_KSYMS_COMPAT(X)	X(bpf_prog_map_compatible, 1)
+#define aj_orig_map_compatible(map, fp)	aj_call(bpf_prog_map_compatible)(map, fp)
 #define aj_compat_map(arg)	((struct bpf_map *)(arg))
 #else
 #define AJ_MAP_COMPATIBLE_FN	"bpf_prog_array_compatible"
+#define AJ_KSYMS_COMPAT(X)	X(bpf_prog_array_compatible, 1)
+#define aj_orig_map_compatible(map, fp)	aj_call(bpf_prog_array_compatible)(map, fp)
 #define aj_compat_map(arg)	(&((struct bpf_array *)(arg))->map)
 #endif
 

@@ -113,7 +113,7 @@ static int redirect_install(struct aj_redirect *r)
 {
 	int err;
 
-	r->ip = aj_syms.kallsyms_lookup_name(r->name);
+	r->ip = aj_lookup(r->name);
 	if (!r->ip) {
 		pr_err("kernel symbol %s not found; not loading\n", r->name);
 		return -ENOENT;
@@ -138,12 +138,6 @@ static int redirect_install(struct aj_redirect *r)
 	}
 	r->registered = true;
 	return 0;
-}
-
-/* The original function of redirect n, callable from inside the module. */
-unsigned long altjit_original(int n)
-{
-	return aj_redirects[n].ip;
 }
 
 int altjit_hook_install(void)
@@ -173,15 +167,14 @@ void altjit_hook_remove(void)
 }
 
 /*
- * The originals. Real calls, never sibling-call jumps: the redirects let a call through only
- * because its return address lies inside this module.
+ * The originals, through static calls (ksyms.c): direct calls from this module, which the
+ * redirects let through because the return address lies inside it. Real calls, never sibling-call
+ * jumps.
  */
 struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog)
 {
-	struct bpf_prog *(*fn)(struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_JIT);
-	struct bpf_prog *ret;
+	struct bpf_prog *ret = aj_call(bpf_int_jit_compile)(prog);
 
-	ret = fn(prog);
 	barrier();
 	return ret;
 }
@@ -196,18 +189,14 @@ struct bpf_prog *altjit_orig_select_runtime(struct bpf_prog *fp, int *err)
 
 bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp)
 {
-	bool (*fn)(void *, const struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_COMPAT);
-	bool ret;
+	bool ret = aj_orig_map_compatible(map, fp);
 
-	ret = fn(map, fp);
 	barrier();
 	return ret;
 }
 
 void altjit_orig_jit_free(struct bpf_prog *prog)
 {
-	void (*fn)(struct bpf_prog *) = (void *)altjit_original(AJ_HOOK_FREE);
-
-	fn(prog);
+	aj_call(bpf_jit_free)(prog);
 	barrier();
 }

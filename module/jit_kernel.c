@@ -67,7 +67,7 @@ static int aj_image_alloc(struct aj_ctx *ctx, u32 size, u8 **rw, u64 *ip)
 	a->header = aj_pack_alloc(a->prog, total, &a->image, align, &a->rw_header, &a->rw_image,
 				  aj_fill_hole);
 #else
-	a->header = aj_syms.bpf_jit_binary_alloc(total, &a->image, align, aj_fill_hole);
+	a->header = aj_call(bpf_jit_binary_alloc)(total, &a->image, align, aj_fill_hole);
 	a->rw_header = a->header;
 	a->rw_image = a->image;
 #endif
@@ -89,10 +89,10 @@ static void aj_image_free(struct aj_alloc *a)
 	if (!a->header)
 		return;
 #if AJ_HAVE_PROG_PACK
-	aj_syms.bpf_arch_text_copy(&a->header->size, &a->rw_header->size, sizeof(a->rw_header->size));
-	aj_syms.bpf_jit_binary_pack_free(a->header, a->rw_header);
+	aj_call(bpf_arch_text_copy)(&a->header->size, &a->rw_header->size, sizeof(a->rw_header->size));
+	aj_call(bpf_jit_binary_pack_free)(a->header, a->rw_header);
 #else
-	aj_syms.bpf_jit_binary_free(a->header);
+	aj_call(bpf_jit_binary_free)(a->header);
 #endif
 	a->header = NULL;
 }
@@ -103,12 +103,12 @@ static int aj_image_finalize(struct aj_alloc *a)
 #if AJ_HAVE_PROG_PACK
 	return aj_pack_finalize(a->prog, a->header, a->rw_header);
 #else
-	struct vm_struct *vm = aj_syms.find_vm_area(a->header);
+	struct vm_struct *vm = aj_call(find_vm_area)(a->header);
 
 	if (vm)
 		vm->flags |= VM_FLUSH_RESET_PERMS;
-	aj_syms.set_memory_ro((unsigned long)a->header, a->header->pages);
-	aj_syms.set_memory_x((unsigned long)a->header, a->header->pages);
+	aj_call(set_memory_ro)((unsigned long)a->header, a->header->pages);
+	aj_call(set_memory_x)((unsigned long)a->header, a->header->pages);
 	return 0;
 #endif
 }
@@ -137,14 +137,14 @@ int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr)
  * final, by aj_tail_call_fixup(). Both need the kernel's __bpf_arch_text_poke(); where it cannot be
  * found, constant-index tail calls are compiled like the others.
  */
-static aj_text_poke_fn aj_text_poke;
+static bool aj_have_text_poke;
 
 bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
 {
 	struct bpf_prog *prog = ctx_prog(ctx);
 	s32 imm = ctx->fn->insns[i].imm;
 
-	return aj_text_poke && imm > 0 && imm <= prog->aux->size_poke_tab;
+	return aj_have_text_poke && imm > 0 && imm <= prog->aux->size_poke_tab;
 }
 
 int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off)
@@ -166,7 +166,7 @@ static void aj_tail_call_fixup(struct bpf_prog *prog)
 {
 	int i;
 
-	for (i = 0; aj_text_poke && i < prog->aux->size_poke_tab; i++) {
+	for (i = 0; aj_have_text_poke && i < prog->aux->size_poke_tab; i++) {
 		struct bpf_jit_poke_descriptor *poke = &prog->aux->poke_tab[i];
 		struct bpf_array *array;
 		struct bpf_prog *target;
@@ -179,10 +179,10 @@ static void aj_tail_call_fixup(struct bpf_prog *prog)
 		mutex_lock(&array->aux->poke_mutex);
 		target = array->ptrs[poke->tail_call.key];
 		if (target) {
-			BUG_ON(aj_call_text_poke(aj_text_poke, poke->tailcall_target, BPF_MOD_JUMP,
-						 NULL, (u8 *)target->bpf_func + poke->adj_off) < 0);
-			BUG_ON(aj_call_text_poke(aj_text_poke, poke->tailcall_bypass, BPF_MOD_JUMP,
-						 poke->bypass_addr, NULL) < 0);
+			BUG_ON(aj_text_poke(poke->tailcall_target, BPF_MOD_JUMP, NULL,
+					    (u8 *)target->bpf_func + poke->adj_off) < 0);
+			BUG_ON(aj_text_poke(poke->tailcall_bypass, BPF_MOD_JUMP, poke->bypass_addr,
+					    NULL) < 0);
 		}
 		WRITE_ONCE(poke->tailcall_target_stable, true);
 		mutex_unlock(&array->aux->poke_mutex);
@@ -247,7 +247,7 @@ int altjit_target_init(void)
 #ifdef NOP_ATOMIC5
 	{
 		/* 5.10: patch sites hold ideal_nops[NOP_ATOMIC5], chosen at boot (aj_emit_patch_nop()) */
-		const unsigned char * const **nops = (void *)aj_syms.kallsyms_lookup_name("ideal_nops");
+		const unsigned char * const **nops = (void *)aj_lookup("ideal_nops");
 
 		if (nops && *nops)
 			memcpy(t->patch_nop, (*nops)[NOP_ATOMIC5], sizeof(t->patch_nop));
@@ -255,8 +255,8 @@ int altjit_target_init(void)
 			pr_warn("ideal_nops not found: patch sites get the P6 NOP, which the kernel may not expect\n");
 	}
 #endif
-	aj_text_poke = (void *)aj_syms.kallsyms_lookup_name("__bpf_arch_text_poke");
-	if (!aj_text_poke)
+	aj_have_text_poke = aj_ksym_present(AJ_KSYM___bpf_arch_text_poke);
+	if (!aj_have_text_poke)
 		pr_info("__bpf_arch_text_poke not found: constant-index tail calls are compiled as indirect ones\n");
 	t->sls_jmp = AJ_SLS_JMP;
 	t->sls_ret = AJ_SLS_RET;
@@ -264,14 +264,14 @@ int altjit_target_init(void)
 	if (cpu_feature_enabled(X86_FEATURE_RETPOLINE_LFENCE)) {
 		t->lfence_retpoline = true;
 	} else if (cpu_feature_enabled(X86_FEATURE_RETPOLINE)) {
-		t->indirect_thunks = aj_syms.kallsyms_lookup_name("__x86_indirect_thunk_array");
+		t->indirect_thunks = aj_lookup("__x86_indirect_thunk_array");
 		if (!t->indirect_thunks) {
 			pr_err("retpolines are on but __x86_indirect_thunk_array was not found; not loading\n");
 			return -ENOENT;
 		}
 	}
 	if (aj_wants_rethunk()) {
-		unsigned long p = aj_syms.kallsyms_lookup_name("x86_return_thunk");
+		unsigned long p = aj_lookup("x86_return_thunk");
 
 		if (!p) {
 			pr_err("return thunks are on but x86_return_thunk was not found; not loading\n");
@@ -336,7 +336,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 		}
 	}
 
-	tmp = aj_syms.bpf_jit_blind_constants(prog);
+	tmp = aj_call(bpf_jit_blind_constants)(prog);
 	if (IS_ERR(tmp))
 		return orig_prog;	/* as the stock JIT: blinding failed, use the interpreter */
 	if (tmp != prog) {
@@ -432,7 +432,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 	prog->jited_len = a.proglen;
 	if (prog->is_func && !extra_pass)
 		goto out;
-	aj_syms.bpf_prog_fill_jited_linfo(prog, addrs + 1);
+	aj_call(bpf_prog_fill_jited_linfo)(prog, addrs + 1);
 
 out_free:
 	kvfree(addrs);
@@ -440,6 +440,6 @@ out_free:
 	prog->aux->jit_data = NULL;
 out:
 	if (blinded)
-		aj_syms.bpf_jit_prog_release_other(prog, prog == orig_prog ? tmp : orig_prog);
+		aj_call(bpf_jit_prog_release_other)(prog, prog == orig_prog ? tmp : orig_prog);
 	return prog;
 }

@@ -22,7 +22,6 @@
 const char *const altjit_scheme_names[ALTJIT_NR_SCHEMES] = ALTJIT_SCHEME_NAMES;
 int altjit_mode = ALTJIT_STOCK;
 atomic64_t altjit_stats[AJ_NR_STATS];
-struct altjit_syms aj_syms;
 
 static char *mode = "stock";
 module_param(mode, charp, 0444);
@@ -179,51 +178,6 @@ struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
 	return to_stock(ret, AJ_STAT_handed_back_error);
 }
 
-/*
- * kallsyms_lookup_name() is not exported since 5.7; a kprobe resolves its address from inside the
- * kernel (registering one looks the name up), and it resolves the rest.
- */
-static int resolve_symbols(void)
-{
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	int err;
-
-	err = register_kprobe(&kp);
-	if (err) {
-		pr_err("cannot resolve kallsyms_lookup_name through a kprobe (%d); not loading\n", err);
-		return err;
-	}
-	aj_syms.kallsyms_lookup_name = (void *)kp.addr;
-	unregister_kprobe(&kp);
-
-#define AJ_RESOLVE(sym)								\
-	do {									\
-		aj_syms.sym = (void *)aj_syms.kallsyms_lookup_name(#sym);	\
-		if (!aj_syms.sym) {						\
-			pr_err("kernel symbol %s not found; not loading\n", #sym); \
-			return -ENOENT;						\
-		}								\
-	} while (0)
-	AJ_RESOLVE(bpf_jit_blind_constants);
-	AJ_RESOLVE(bpf_jit_prog_release_other);
-	AJ_RESOLVE(bpf_prog_fill_jited_linfo);
-#if AJ_HAVE_PROG_PACK
-	AJ_RESOLVE(bpf_jit_binary_pack_alloc);
-	AJ_RESOLVE(bpf_jit_binary_pack_finalize);
-	AJ_RESOLVE(bpf_jit_binary_pack_free);
-	AJ_RESOLVE(bpf_arch_text_copy);
-#else
-	AJ_RESOLVE(bpf_jit_binary_alloc);
-	AJ_RESOLVE(bpf_jit_binary_free);
-	AJ_RESOLVE(set_memory_ro);
-	AJ_RESOLVE(set_memory_x);
-	AJ_RESOLVE(find_vm_area);
-	AJ_RESOLVE(ex_handler_bpf);
-#endif
-#undef AJ_RESOLVE
-	return 0;
-}
-
 static int __init altjit_init(void)
 {
 	int err, scheme;
@@ -239,7 +193,7 @@ static int __init altjit_init(void)
 	}
 	altjit_mode = scheme;
 
-	err = resolve_symbols();
+	err = altjit_resolve_symbols();
 	if (err)
 		return err;
 	err = altjit_target_init();

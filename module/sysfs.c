@@ -5,6 +5,8 @@
  *          /sys/block/<dev>/queue/scheduler). Root writes a scheme's name to switch; anything else
  *          is -EINVAL and changes nothing. The switch applies to programs compiled afterwards.
  *   stats  "name value" lines (include/altjit.h: ALTJIT_STATS).
+ *   ksyms  (root) "symbol address direct" for each unexported kernel function altjit calls: all
+ *          through static calls, i.e. direct jumps, which IBT does not check (module/ksyms.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,12 +62,20 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	return n;
 }
 
+/* Where altjit's calls into unexported kernel functions go, and that each is a direct jump. */
+static ssize_t ksyms_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return aj_ksym_targets_show(buf);
+}
+
 static struct kobj_attribute mode_attr = __ATTR(mode, 0644, mode_show, mode_store);
+static struct kobj_attribute ksyms_attr = __ATTR(ksyms, 0400, ksyms_show, NULL);
 static struct kobj_attribute stats_attr = __ATTR_RO(stats);
 
 static struct attribute *aj_attrs[] = {
 	&mode_attr.attr,
 	&stats_attr.attr,
+	&ksyms_attr.attr,
 	NULL,
 };
 
