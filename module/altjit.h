@@ -81,6 +81,7 @@ void aj_jit_free(struct bpf_prog *prog);
 void altjit_isolation_exit(void);
 
 /* sysfs.c */
+void altjit_test_capture(const struct bpf_prog *prog);
 bool altjit_sysfs_taken(void);
 int altjit_sysfs_init(void);
 void altjit_sysfs_exit(void);

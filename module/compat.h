@@ -114,8 +114,13 @@ int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, vo
 #define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, t, old, new, true)
 #endif
 
-/* Kernel functions the mitigations need (none yet). */
+/* Kernel functions the mitigations need: call-depth accounting (6.2+, retbleed=stuff). */
+#ifdef X86_FEATURE_CALL_DEPTH
+#include <asm/alternative.h>
+#define AJ_KSYMS_MITIGATION(X)	X(x86_call_depth_emit_accounting, 0)
+#else
 #define AJ_KSYMS_MITIGATION(X)
+#endif
 
 /* The prog-array compatibility check: per map since 5.18 (bpf_map->owner), per array before. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
@@ -142,14 +147,6 @@ int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, vo
 /* Whole-program features of this kernel that altjit leaves to the stock JIT (NULL: none). */
 static inline const char *aj_kernel_unsupported(const struct bpf_prog *prog)
 {
-#ifdef X86_FEATURE_INDIRECT_THUNK_ITS
-	if (cpu_feature_enabled(X86_FEATURE_INDIRECT_THUNK_ITS))
-		return "ITS indirect-branch thunks are on";
-#endif
-#ifdef X86_FEATURE_CALL_DEPTH
-	if (cpu_feature_enabled(X86_FEATURE_CALL_DEPTH))
-		return "call depth tracking is on";
-#endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
 	if (prog->aux->exception_boundary || prog->aux->exception_cb)
 		return "BPF exceptions";

@@ -144,6 +144,7 @@ static void opt_prologue(struct aj_ctx *ctx)
 
 static void opt_epilogue(struct aj_ctx *ctx)
 {
+	aj_emit_exit_barrier(ctx);
 	pop_callee(ctx, ctx->callee_regs);
 	x86_leave(&ctx->b);
 	aj_emit_return(ctx);
@@ -245,6 +246,7 @@ static void legacy_prologue(struct aj_ctx *ctx)
 
 static void legacy_epilogue(struct aj_ctx *ctx)
 {
+	aj_emit_exit_barrier(ctx);
 	x86_pop(&ctx->b, X_RCX);	/* the counter */
 	pop_callee(ctx, 0xf);
 	x86_leave(&ctx->b);

@@ -34,6 +34,11 @@ struct aj_target {
 	u32 thunk_size;			/* bytes between two registers' thunks */
 	bool lfence_retpoline;		/* retpoline=lfence: lfence; jmp *reg */
 	u64 return_thunk;		/* x86_return_thunk when return thunks are on, else 0 */
+	u64 its_thunks;			/* ITS: __x86_indirect_its_thunk_array, else 0 (before retpolines) */
+	u32 its_thunk_size;		/* bytes between two registers' ITS thunks */
+	bool call_depth;		/* call-depth accounting before every call (retbleed=stuff) */
+	u64 bhb_loop;			/* Spectre-BHB: clear_bhb_loop, called at exit of unprivileged cBPF */
+	bool bhb_ibhf;			/* ... and/or the IBHF fence there */
 	u64 probe_mem_limit;		/* TASK_SIZE_MAX + PAGE_SIZE: PROBE_MEM loads below it read 0 */
 	u32 this_cpu_off;		/* &this_cpu_off, for per-CPU address moves (6.7+); 0: none */
 	u8 patch_nop[5];		/* the kernel's 5-byte NOP at patch sites; all 0: 0f 1f 44 00 00 */
@@ -82,6 +87,7 @@ struct aj_func {
 	bool tail_call_reachable;
 	bool from_cbpf;			/* converted classic BPF: no counter-init slot */
 	bool has_tail_call;		/* holds a BPF_TAIL_CALL instruction itself */
+	bool bhb_barrier;		/* cBPF loaded without CAP_SYS_ADMIN: BHB barrier at exit */
 };
 
 struct aj_ctx {
@@ -155,6 +161,8 @@ void aj_emit_jmp_abs(struct aj_ctx *ctx, u64 target);
 void aj_emit_indirect_jump(struct aj_ctx *ctx, int xreg);
 /* ret, or a jump to the return thunk. */
 void aj_emit_return(struct aj_ctx *ctx);
+/* What every exit does before the frame is torn down (the Spectre-BHB barrier, when due). */
+void aj_emit_exit_barrier(struct aj_ctx *ctx);
 
 /* jit_core.c: the pass driver. */
 struct aj_image_ops {
@@ -174,10 +182,12 @@ u8 aj_callee_regs_used(const struct aj_func *fn);
  * aj_env_tail_call_direct: the direct tail call at insn i was emitted: patch site (5-byte nop) at
  *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off.
  * aj_env_probe_mem: a faulting-allowed load at offset insn_off (len bytes) into xreg dst.
+ * aj_env_call_accounting: before a call to target: the kernel's call-depth accounting, if on.
  */
 int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr);
 int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off);
 bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i);
 int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst);
+void aj_env_call_accounting(struct aj_ctx *ctx, u64 target);
 
 #endif /* _ALTJIT_JIT_H */

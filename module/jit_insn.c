@@ -42,11 +42,14 @@ void aj_emit_jmp_abs(struct aj_ctx *ctx, u64 target)
 	emit_rel32_abs(ctx, 0xe9, target);
 }
 
+/* Through the running kernel's thunks, in the stock JIT's order of preference. */
 void aj_emit_indirect_jump(struct aj_ctx *ctx, int xreg)
 {
 	const struct aj_target *t = ctx->t;
 
-	if (t->lfence_retpoline) {
+	if (t->its_thunks) {
+		aj_emit_jmp_abs(ctx, t->its_thunks + (u64)xreg * t->its_thunk_size);
+	} else if (t->lfence_retpoline) {
 		x86_lfence(&ctx->b);
 		x86_jmp_reg(&ctx->b, xreg);
 	} else if (t->indirect_thunks) {
@@ -66,6 +69,32 @@ void aj_emit_return(struct aj_ctx *ctx)
 		x86_ret(&ctx->b);
 		if (ctx->t->sls_ret)
 			x86_int3(&ctx->b);
+	}
+}
+
+/*
+ * Spectre-BHB: classic BPF loaded without CAP_SYS_ADMIN clears the branch history before it
+ * returns (clear_bhb_loop clobbers rax and rcx; rax holds the result) and/or fences it (IBHF),
+ * exactly as the stock JIT does where it leaves.
+ */
+void aj_emit_exit_barrier(struct aj_ctx *ctx)
+{
+	const struct aj_target *t = ctx->t;
+
+	if (!ctx->fn->bhb_barrier)
+		return;
+	if (t->bhb_loop) {
+		x86_push(&ctx->b, X_RAX);
+		x86_push(&ctx->b, X_RCX);
+		aj_env_call_accounting(ctx, t->bhb_loop);
+		aj_emit_call_abs(ctx, t->bhb_loop);
+		x86_pop(&ctx->b, X_RCX);
+		x86_pop(&ctx->b, X_RAX);
+	}
+	if (t->bhb_ibhf) {
+		static const u8 ibhf[] = { 0xf3, 0x48, 0x0f, 0x1e, 0xf8 };
+
+		aj_emit_bytes(&ctx->b, ibhf, sizeof(ibhf));
 	}
 }
 
@@ -388,6 +417,7 @@ static int emit_call(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)
 		return err;
 	if (insn->src_reg == BPF_PSEUDO_CALL)
 		ctx->frame->pass_counter(ctx);
+	aj_env_call_accounting(ctx, addr);
 	aj_emit_call_abs(ctx, addr);
 	return 0;
 }

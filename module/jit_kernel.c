@@ -8,6 +8,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/moduleparam.h>
+#include <linux/user_namespace.h>
 #include <linux/extable.h>
 #include <linux/filter.h>
 #include <linux/mm.h>
@@ -227,6 +230,91 @@ int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst)
 
 /* ---- describing the running kernel ---- */
 
+/*
+ * Test-only: make altjit emit a mitigation's sequence although the CPU does not ask for it (TCG
+ * cannot turn on eIBRS-dependent ones): a comma-separated list of its, bhb_loop, ibhf. The thunks
+ * called are the kernel's own, present whether or not the mitigation is on. Never on a host.
+ */
+static char *test_mitigations = "";
+module_param(test_mitigations, charp, 0444);
+MODULE_PARM_DESC(test_mitigations, "test only: emit these mitigations anyway (its,bhb_loop,ibhf)");
+
+static bool aj_forced(const char *name)
+{
+	const char *p = test_mitigations;
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* A kernel address the emitted code jumps or calls to: must be there when the mitigation is on. */
+static int aj_need(const char *what, const char *sym, u64 *addr)
+{
+	*addr = aj_lookup(sym);
+	if (!*addr)
+		pr_err("%s is on but %s was not found; not loading\n", what, sym);
+	return *addr ? 0 : -ENOENT;
+}
+
+/* The mitigations that change what a JIT emits (module/mitigations.h lists how each is met). */
+static int aj_mitigations_init(struct aj_target *t)
+{
+	int err = 0;
+
+	if (*test_mitigations)
+		pr_warn("test_mitigations=%s: emitting these whatever the CPU needs (test only)\n",
+			test_mitigations);
+#ifdef ITS_THUNK_SIZE
+	if (cpu_feature_enabled(X86_FEATURE_INDIRECT_THUNK_ITS) || aj_forced("its")) {
+		err = aj_need("ITS", "__x86_indirect_its_thunk_array", &t->its_thunks);
+		t->its_thunk_size = ITS_THUNK_SIZE;
+	}
+#endif
+#ifdef X86_FEATURE_CLEAR_BHB_LOOP
+	if (!err && (cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP) || aj_forced("bhb_loop")))
+		err = aj_need("the Spectre-BHB clearing loop", "clear_bhb_loop", &t->bhb_loop);
+	t->bhb_ibhf = cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP) &&
+		      cpu_feature_enabled(X86_FEATURE_HYPERVISOR);
+#endif
+#ifdef X86_FEATURE_CLEAR_BHB_HW
+	t->bhb_ibhf |= cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_HW);
+#endif
+	t->bhb_ibhf |= aj_forced("ibhf");
+#ifdef X86_FEATURE_CALL_DEPTH
+	if (!err && cpu_feature_enabled(X86_FEATURE_CALL_DEPTH)) {
+		if (!aj_ksym_present(AJ_KSYM_x86_call_depth_emit_accounting)) {
+			pr_err("call depth tracking is on but x86_call_depth_emit_accounting was not found; not loading\n");
+			return -ENOENT;
+		}
+		t->call_depth = true;
+		if (t->indirect_thunks)
+			err = aj_need("call depth tracking", "__x86_indirect_jump_thunk_array",
+				      &t->indirect_thunks);
+	}
+#endif
+	return err;
+}
+
+void aj_env_call_accounting(struct aj_ctx *ctx, u64 target)
+{
+#ifdef X86_FEATURE_CALL_DEPTH
+	u8 buf[64], *p = buf;
+
+	if (!ctx->t->call_depth)
+		return;
+	aj_call(x86_call_depth_emit_accounting)(&p, (void *)(unsigned long)target,
+					       (void *)(unsigned long)(ctx->image_ip + ctx->b.len));
+	aj_emit_bytes(&ctx->b, buf, p - buf);
+#endif
+}
+
 int altjit_target_init(void)
 {
 	struct aj_target *t = &aj_target;
@@ -279,7 +367,7 @@ int altjit_target_init(void)
 		}
 		t->return_thunk = (u64)*(unsigned long *)p;
 	}
-	return 0;
+	return aj_mitigations_init(t);
 }
 
 static bool has_tail_call(const struct bpf_prog *prog)
@@ -387,6 +475,10 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 			.tail_call_reachable = prog->aux->tail_call_reachable || tc,
 			.from_cbpf = bpf_prog_was_classic(prog),
 			.has_tail_call = tc,
+			/* as the stock JIT decides it: who loads the program, at compile time */
+			.bhb_barrier = bpf_prog_was_classic(prog) &&
+				       (aj_target.bhb_loop || aj_target.bhb_ibhf) &&
+				       !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN),
 		};
 		jd->ctx = (struct aj_ctx){
 			.t = &aj_target,

@@ -123,7 +123,7 @@ static struct bpf_prog *to_stock(struct bpf_prog *prog, enum altjit_stat why)
 	return ret;
 }
 
-struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
+static struct bpf_prog *jit_compile(struct bpf_prog *prog)
 {
 	bool extra_pass = prog->is_func && prog->aux->func;
 	struct bpf_prog *ret;
@@ -176,6 +176,14 @@ struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
 	pr_warn_ratelimited("program %s: %s scheme failed (%d); compiled by the stock JIT\n",
 			    prog->aux->name, altjit_scheme_names[scheme], err);
 	return to_stock(ret, AJ_STAT_handed_back_error);
+}
+
+struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
+{
+	struct bpf_prog *ret = jit_compile(prog);
+
+	altjit_test_capture(ret);
+	return ret;
 }
 
 static int __init altjit_init(void)

@@ -5,6 +5,9 @@
  *          /sys/block/<dev>/queue/scheduler). Root writes a scheme's name to switch; anything else
  *          is -EINVAL and changes nothing. The switch applies to programs compiled afterwards.
  *   stats  "name value" lines (include/altjit.h: ALTJIT_STATS).
+ *   test_last_cbpf  (root; only with test_capture=1) the JIT image of the last classic BPF program
+ *          compiled, by whichever JIT: the tests compare the stock JIT's Spectre-BHB barrier with
+ *          altjit's on socket filters loaded without privileges (no BPF id to dump them by).
  *   ksyms  (root) "symbol address direct" for each unexported kernel function altjit calls: all
  *          through static calls, i.e. direct jumps, which IBT does not check (module/ksyms.c).
  */
@@ -12,7 +15,10 @@
 
 #include <linux/capability.h>
 #include <linux/kernfs.h>
+#include <linux/filter.h>
 #include <linux/kobject.h>
+#include <linux/moduleparam.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include "altjit.h"
@@ -68,6 +74,44 @@ static ssize_t ksyms_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	return aj_ksym_targets_show(buf);
 }
 
+static bool test_capture;
+module_param(test_capture, bool, 0444);
+MODULE_PARM_DESC(test_capture, "test only: keep the image of the last classic BPF program for /sys/kernel/altjit/test_last_cbpf");
+
+static DEFINE_SPINLOCK(aj_capture_lock);
+static u8 aj_capture[PAGE_SIZE];
+static size_t aj_capture_len;
+
+void altjit_test_capture(const struct bpf_prog *prog)
+{
+	if (!test_capture || !prog->jited || !bpf_prog_was_classic(prog))
+		return;
+	spin_lock(&aj_capture_lock);
+	aj_capture_len = min_t(size_t, prog->jited_len, sizeof(aj_capture));
+	memcpy(aj_capture, prog->bpf_func, aj_capture_len);
+	spin_unlock(&aj_capture_lock);
+}
+
+static ssize_t last_cbpf_read(struct file *f, struct kobject *kobj, struct bin_attribute *attr,
+			      char *buf, loff_t off, size_t count)
+{
+	ssize_t n = 0;
+
+	spin_lock(&aj_capture_lock);
+	if (off < aj_capture_len) {
+		n = min_t(size_t, count, aj_capture_len - off);
+		memcpy(buf, aj_capture + off, n);
+	}
+	spin_unlock(&aj_capture_lock);
+	return n;
+}
+
+static struct bin_attribute last_cbpf_attr = {
+	.attr = { .name = "test_last_cbpf", .mode = 0400 },
+	.size = PAGE_SIZE,
+	.read = last_cbpf_read,
+};
+
 static struct kobj_attribute mode_attr = __ATTR(mode, 0644, mode_show, mode_store);
 static struct kobj_attribute ksyms_attr = __ATTR(ksyms, 0400, ksyms_show, NULL);
 static struct kobj_attribute stats_attr = __ATTR_RO(stats);
@@ -107,6 +151,8 @@ int altjit_sysfs_init(void)
 		return -ENOMEM;
 	}
 	err = sysfs_create_group(aj_kobj, &aj_group);
+	if (!err && test_capture)
+		err = sysfs_create_bin_file(aj_kobj, &last_cbpf_attr);
 	if (err) {
 		pr_err("cannot create /sys/kernel/altjit files (%d); not loading\n", err);
 		kobject_put(aj_kobj);

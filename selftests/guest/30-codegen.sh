@@ -10,7 +10,7 @@ else
 fi
 
 for s in ${AJ_SCHEMES:-legacy optimized}; do
-	if ! insmod $AJ_KO mode=$s; then
+	if ! insmod $AJ_KO mode=$s ${AJ_INSMOD_ARGS:-}; then
 		not_ok "insmod altjit.ko mode=$s"
 		continue
 	fi

@@ -8,7 +8,7 @@
 TOOL=/altjit/prog/altjit_tailcall
 
 need_tool $TOOL || return 0
-aj_insmod || return 0
+aj_insmod ${AJ_INSMOD_ARGS:-} || return 0
 jit0=$(cat /proc/sys/net/core/bpf_jit_enable)
 
 # TAP into a file (re-emitted below); its progress lines (stderr) come through as they happen.

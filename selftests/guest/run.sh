@@ -13,8 +13,8 @@ done
 n=$(cat $TAP_COUNT_FILE)
 echo "1..$n"
 # The kernel must not have complained about anything on the way.
-if dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|lockdep|Call Trace'; then
+if dmesg | grep -E -q 'WARNING: CPU|BUG:|Oops|general protection|lockdep|Call Trace'; then
 	diag "dmesg shows a kernel warning or oops:"
-	dmesg | grep -E -B2 -A20 'WARNING:|BUG:|Oops|general protection|lockdep|Call Trace' | sed 's/^/# /' | head -60
+	dmesg | grep -E -B2 -A20 'WARNING: CPU|BUG:|Oops|general protection|lockdep|Call Trace' | sed 's/^/# /' | head -60
 	exit 1
 fi

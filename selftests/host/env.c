@@ -19,6 +19,8 @@
 static uint8_t *arena;
 static size_t arena_used, arena_base_used;
 static uint64_t thunk_array, return_thunk;
+uint64_t host_its_thunks, host_bhb_loop;
+#define ITS_STANDIN_SIZE	64
 
 /* ---- executable memory near the binary ---- */
 
@@ -64,7 +66,19 @@ int host_init(void)
 	return_thunk = thunk_array + 16 * THUNK_SIZE;
 	b = (struct aj_buf){ arena + 16 * THUNK_SIZE, 0 };
 	x86_ret(&b);
-	arena_base_used = arena_used = 17 * THUNK_SIZE;
+	/* ITS stand-ins: "jmp *r" at its_thunks + r * 64, as the kernel lays its ITS thunks out */
+	host_its_thunks = thunk_array + 17 * THUNK_SIZE;
+	for (r = 0; r < 16; r++) {
+		b = (struct aj_buf){ arena + 17 * THUNK_SIZE + r * ITS_STANDIN_SIZE, 0 };
+		x86_jmp_reg(&b, r);
+	}
+	/* the BHB loop stand-in clobbers what clear_bhb_loop clobbers: rax and rcx */
+	host_bhb_loop = host_its_thunks + 16 * ITS_STANDIN_SIZE;
+	b = (struct aj_buf){ arena + 17 * THUNK_SIZE + 16 * ITS_STANDIN_SIZE, 0 };
+	x86_mov_ri64(&b, X_RAX, 0x5a5a5a5a5a5a5a5aULL);
+	x86_mov_ri64(&b, X_RCX, 0xa5a5a5a5a5a5a5a5ULL);
+	x86_ret(&b);
+	arena_base_used = arena_used = 17 * THUNK_SIZE + 16 * ITS_STANDIN_SIZE + 64;
 	return 0;
 }
 
@@ -108,16 +122,26 @@ void host_target(struct aj_target *t, unsigned hv)
 	t->lfence_retpoline = hv & HV_LFENCE;
 	t->return_thunk = hv & HV_RETHUNK ? return_thunk : 0;
 	t->probe_mem_limit = HOST_PROBE_LIMIT;
+	if (hv & HV_ITS) {
+		t->its_thunks = host_its_thunks;
+		t->its_thunk_size = ITS_STANDIN_SIZE;
+	}
+	if (hv & HV_BHB) {
+		t->bhb_loop = host_bhb_loop;
+		t->bhb_ibhf = true;
+	}
+	t->call_depth = hv & HV_CALLDEPTH;
 }
 
 const char *host_variant_name(unsigned hv)
 {
 	static char buf[128];
 
-	snprintf(buf, sizeof(buf), "ibt=%d tc_ptr=%d nop=%d%s%s%s%s", !!(hv & HV_IBT),
+	snprintf(buf, sizeof(buf), "ibt=%d tc_ptr=%d nop=%d%s%s%s%s%s%s%s", !!(hv & HV_IBT),
 		 !!(hv & HV_TC_PTR), hv & HV_NOP3 ? 3 : 2, hv & HV_SLS ? " sls" : "",
 		 hv & HV_RETPOLINE ? " retpoline" : "", hv & HV_LFENCE ? " lfence" : "",
-		 hv & HV_RETHUNK ? " rethunk" : "");
+		 hv & HV_RETHUNK ? " rethunk" : "", hv & HV_ITS ? " its" : "",
+		 hv & HV_BHB ? " bhb" : "", hv & HV_CALLDEPTH ? " calldepth" : "");
 	return buf;
 }
 
@@ -235,6 +259,15 @@ int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32
 	j->pokes[n].adj_off = adj_off;
 	j->pokes[n].emitted = true;
 	return 0;
+}
+
+void aj_env_call_accounting(struct aj_ctx *ctx, u64 target)
+{
+	static const u8 mark[] = { HOST_CD_MARK };
+
+	(void)target;
+	if (ctx->t->call_depth)
+		aj_emit_bytes(&ctx->b, mark, sizeof(mark));
 }
 
 int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst)
@@ -453,6 +486,7 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 		.is_subprog = j->is_subprog,
 		.tail_call_reachable = tc || j->tail_call_reachable,
 		.has_tail_call = tc,
+		.bhb_barrier = j->bhb_barrier,
 	};
 	if (count_passes && frame == &aj_frame_optimized) {
 		counting_frame = aj_frame_optimized;

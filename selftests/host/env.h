@@ -29,6 +29,12 @@
 #define HV_RETPOLINE	(1u << 4)	/* indirect jumps through a thunk array */
 #define HV_LFENCE	(1u << 5)	/* lfence; jmp *reg */
 #define HV_RETHUNK	(1u << 6)	/* ret through a return thunk */
+#define HV_ITS		(1u << 7)	/* indirect jumps through ITS thunks (64 bytes apart) */
+#define HV_BHB		(1u << 8)	/* BHB clearing loop + IBHF at the exit of unprivileged cBPF */
+#define HV_CALLDEPTH	(1u << 9)	/* call-depth accounting (a marker NOP) before every call */
+
+/* The call-depth stand-in: an 8-byte NOP the host env emits where the kernel's accounting goes. */
+#define HOST_CD_MARK	0x0f, 0x1f, 0x84, 0x00, 0x41, 0x4a, 0x43, 0x44
 
 /* Set up executable memory (near this binary) and the thunks; 0 or -1. */
 int host_init(void);
@@ -38,6 +44,8 @@ void host_reset(void);
 void *host_exec_alloc(size_t n);
 
 void host_target(struct aj_target *t, unsigned hv);
+/* The stand-ins' addresses: ITS thunk array, BHB clearing loop (clobbers rax and rcx). */
+extern uint64_t host_its_thunks, host_bhb_loop;
 const char *host_variant_name(unsigned hv);
 
 /* The helpers (by id) as C functions: the interpreter calls these, the images call them too. */
@@ -74,6 +82,7 @@ struct host_jit {
 	uint32_t nr_helpers;
 	bool is_subprog;		/* a subprogram (host_compile_funcs sets it) */
 	bool tail_call_reachable;	/* also without a tail call of its own */
+	bool bhb_barrier;		/* as cBPF loaded without CAP_SYS_ADMIN */
 	struct host_jit *funcs;		/* bpf2bpf calls: imm = the callee's index here */
 	uint32_t nr_funcs;
 };

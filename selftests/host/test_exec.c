@@ -229,6 +229,7 @@ static const struct variant variants[] = {
 	{ &aj_frame_optimized, HV_IBT | HV_TC_PTR | HV_NOP3 | HV_SLS | HV_RETHUNK },
 	{ &aj_frame_optimized, HV_RETPOLINE },
 	{ &aj_frame_optimized, HV_LFENCE | HV_SLS },
+	{ &aj_frame_optimized, HV_IBT | HV_TC_PTR | HV_NOP3 | HV_ITS | HV_CALLDEPTH | HV_RETHUNK },
 	{ &aj_frame_legacy, 0 },
 	{ &aj_frame_legacy, HV_IBT },
 	{ &aj_frame_legacy, HV_TC_PTR },
@@ -239,6 +240,7 @@ static const struct variant variants[] = {
 	{ &aj_frame_legacy, HV_IBT | HV_TC_PTR },
 	{ &aj_frame_legacy, HV_IBT | HV_SLS | HV_RETHUNK | HV_RETPOLINE },
 	{ &aj_frame_legacy, HV_LFENCE },
+	{ &aj_frame_legacy, HV_ITS | HV_CALLDEPTH | HV_SLS },
 };
 #define NR_VARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
