@@ -48,7 +48,7 @@ for s in stock legacy optimized; do
 		;;
 	*)
 		before=$(mode)
-		dmesg -c >/dev/null
+		dmesg_clear
 		if try_write "$s"; then not_ok "unavailable scheme '$s' is refused"; else ok "unavailable scheme '$s' is refused"; fi
 		check_eq "refused '$s' changes nothing" "$(mode)" "$before"
 		check "refusing '$s' says why in dmesg" sh -c "dmesg | grep -q 'mode $s is not available'"

@@ -16,7 +16,7 @@ for s in ${AJ_SCHEMES:-legacy optimized}; do
 	fi
 	ok "insmod altjit.ko mode=$s"
 	j0=$(aj_stat ${s}_jited) u0=$(aj_stat handed_back_unsupported) e0=$(aj_stat handed_back_error)
-	dmesg -c >/dev/null
+	dmesg_clear
 	run_test_bpf
 	diag "$s: $TB_SUMMARY"
 	check_eq "test_bpf ($s): same pass count as stock" "$TB_PASS" "$BASE_PASS"

@@ -27,7 +27,7 @@ compiles() {
 
 # --- two instances ---
 check "insmod altjit.ko" insmod $AJ_KO
-dmesg -c >/dev/null
+dmesg_clear
 check "a second instance (altjit_twin.ko) is refused" sh -c "! insmod $TWIN 2>/dev/null"
 check "it says why, in one line" sh -c \
 	"dmesg | grep -q 'altjit_twin: bpf_int_jit_compile is already redirected by another'"
@@ -40,7 +40,7 @@ check "the twin compiles" compiles
 check "rmmod altjit_twin" sh -c "rmmod altjit_twin && [ ! -e $AJ_SYS ]"
 
 # --- a livepatch of bpf_int_jit_compile ---
-dmesg -c >/dev/null
+dmesg_clear
 if insmod $KLP; then
 	ok "insmod the livepatch aj_klp.ko"
 	check "the livepatch is enabled" grep -q 1 /sys/kernel/livepatch/aj_klp/enabled
@@ -57,7 +57,7 @@ else
 	dmesg | tail -5 | sed 's/^/# /'
 fi
 check "insmod altjit.ko" insmod $AJ_KO
-dmesg -c >/dev/null
+dmesg_clear
 check "the livepatch is refused while altjit is loaded" sh -c "! insmod $KLP 2>/dev/null"
 check "no livepatch left enabled" [ ! -e /sys/kernel/livepatch/aj_klp ]
 check "altjit still compiles" compiles

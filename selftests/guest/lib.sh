@@ -31,10 +31,22 @@ check_eq() {
 # aj_stat NAME: one counter from /sys/kernel/altjit/stats.
 aj_stat() { awk -v n="$1" '$1 == n { print $2 }' $AJ_SYS/stats; }
 
+# A kernel warning, BUG or oops anywhere in a run fails it (run.sh checks the log at the end).
+AJ_SPLAT_RE='WARNING: CPU|BUG:|Oops|general protection|lockdep|Call Trace'
+# dmesg_clear: clear the kernel log, failing a point first if it holds a splat: clearing the log
+# between steps must never hide one.
+dmesg_clear() {
+	if dmesg | grep -E -q "$AJ_SPLAT_RE"; then
+		not_ok "no kernel warning or oops in dmesg before it is cleared"
+		dmesg | grep -E -B2 -A20 "$AJ_SPLAT_RE" | sed 's/^/# /' | head -40
+	fi
+	dmesg -c >/dev/null
+}
+
 # run_test_bpf [PARAMS...]: load and unload test_bpf.ko. Sets TB_RUN (1 if a summary was printed),
 # TB_PASS, TB_FAIL, TB_JIT (programs JIT'ed in test_bpf + test_tail_calls), TB_SUMMARY.
 run_test_bpf() {
-	dmesg -c >/dev/null
+	dmesg_clear
 	insmod $TB_KO "$@" 2>/dev/null || true
 	rmmod test_bpf 2>/dev/null || true
 	dmesg >/tmp/test_bpf.log
