@@ -456,6 +456,8 @@ static void dump_image(const char *label, int fd)
 struct tally {
 	long programs, sets, rejected, runs[S_NR], mismatches[S_NR], vs_stock[S_NR], skipped[S_NR];
 	long interp_jited, interp_stack_bug, divergences, regress, regress_mismatch, mem_written, tail_sets, call_sets, helper_sets;
+	long handed_back[S_NR];		/* sets with a program altjit gave to the stock JIT */
+	long wrong_jit[S_NR];		/* stock runs compiled by altjit */
 	uint32_t retvals[64];		/* distinct reference return values seen (up to 64) */
 	int nretvals;
 	unsigned long long first, last;
@@ -463,6 +465,12 @@ struct tally {
 };
 
 static const char *scheme_mode[S_NR] = { NULL, "stock", "legacy", "optimized" };
+
+/* Programs altjit handed to the stock JIT so far (not for the mode: for what it cannot compile). */
+static long long handed_back_total(void)
+{
+	return read_stat("handed_back_unsupported") + read_stat("handed_back_error");
+}
 static bool scheme_ok[S_NR];
 
 static int set_scheme(enum scheme s)
@@ -560,7 +568,22 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 			continue;
 		}
 		progress(seed, scheme_names[s]);
-		run_set(ps, &res[s]);
+		{
+			/* each variant must really be compiled by its scheme: a program that altjit
+			 * handed to the stock JIT would compare stock with stock */
+			long long hb0 = handed_back_total();
+			long long alt0 = read_stat("legacy_jited") + read_stat("optimized_jited");
+
+			run_set(ps, &res[s]);
+			if ((s == S_LEGACY || s == S_OPT) && handed_back_total() != hb0) {
+				if (t->handed_back[s]++ < 3)
+					printf("# seed %llu: %s: %lld programs handed to the stock JIT\n",
+					       (unsigned long long)seed, scheme_names[s],
+					       handed_back_total() - hb0);
+			}
+			if (s == S_STOCK && read_stat("legacy_jited") + read_stat("optimized_jited") != alt0)
+				t->wrong_jit[s]++;
+		}
 		tried[s] = true;
 		t->runs[s]++;
 		if (s == S_INTERP)
@@ -758,6 +781,13 @@ int main(int argc, char **argv)
 			      "%s: %ld mismatches in %ld runs (%ld sets skipped)", scheme_names[s],
 			      t.mismatches[s], t.runs[s], t.skipped[s]);
 	point(!t.interp_jited, "interpreter runs were not JIT'ed (%ld were)", t.interp_jited);
+	if (scheme_ok[S_STOCK] && t.runs[S_STOCK])
+		point(!t.wrong_jit[S_STOCK], "stock runs were compiled by the stock JIT (%ld sets were not)",
+		      t.wrong_jit[S_STOCK]);
+	for (s = S_LEGACY; s <= S_OPT; s++)
+		if (scheme_ok[s] && t.runs[s])
+			point(!t.handed_back[s], "%s: every set was compiled by altjit (%ld sets had programs handed to the stock JIT)",
+			      scheme_names[s], t.handed_back[s]);
 	if (t.interp_stack_bug)
 		printf("# %ld sets skipped the interpreter: tail calls into larger stacks (6.9+ interpreter stack bug)\n",
 		       t.interp_stack_bug);
