@@ -4,6 +4,7 @@
 #   make KDIR=/path       build against any prepared kernel tree or headers
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
 #   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
+#   make mutants          one deliberate fault at a time: the tests must catch each (selftests/mutants)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
 #   make fuzz             differential fuzzing on the Debian 6.1 kernel in QEMU (FUZZ_SECONDS=600, FUZZ_SEED)
 #   make install          install altjit-bench and its programs (PREFIX=/usr/local, DESTDIR)
@@ -21,7 +22,7 @@ KDIR := $(KDIR)
 KCC ?= $(if $(findstring 5.10.,$(notdir $(KDIR))),gcc-12)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC))
 
-.PHONY: all module clean check check-host bench fuzz tools install dkms-install dkms-remove
+.PHONY: all module clean check check-host mutants bench fuzz tools install dkms-install dkms-remove
 all: module
 
 module:
@@ -48,6 +49,9 @@ check:
 
 check-host:
 	selftests/host/run.sh
+
+mutants:
+	scripts/mutants
 
 bench:
 	scripts/bench
