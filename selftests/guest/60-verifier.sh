@@ -79,7 +79,7 @@ tv_compare() {
 	_diff=$(awk 'NR == FNR { r[$1] = $2; next } r[$1] != $2 { print "#" $1 " " r[$1] "->" $2 }' \
 		/tmp/tv-$BASE_RUN.res /tmp/tv-$1.res | head -n 10)
 	check "test_verifier ($1): every test's result as in the baseline ($(wc -l </tmp/tv-$1.res) tests)" \
-		[ -z "$_diff" ] -a -s /tmp/tv-$1.res
+		[ -z "$_diff" -a -s /tmp/tv-$1.res ]
 	[ -z "$_diff" ] || echo "$_diff" | sed "s/^/# result changed ($BASE_RUN -> $1): /"
 }
 
