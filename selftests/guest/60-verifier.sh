@@ -97,7 +97,8 @@ tv_dmesg() {
 		if grep -q 'uses run-time allocation' /tmp/tv-$1.dmesg; then
 			diag "test_verifier ($1): the stock verifier's WARN_ONCE 'trace type BPF program uses run-time allocation' (5.10, not altjit's)"
 		fi
-		dmesg_clear
+		# Just checked, with that one known exception: dmesg_clear would count it again.
+		dmesg -c >/dev/null
 	else
 		not_ok "test_verifier ($1): no kernel warning or oops"
 		grep -E -A12 'WARNING:|BUG:|Oops|general protection' /tmp/tv-$1.dmesg | head -n 40 | sed 's/^/#   /'
