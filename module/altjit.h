@@ -62,8 +62,7 @@ unsigned long aj_lookup(const char *name);
 bool aj_ksym_present(int idx);
 int aj_ksym_targets_show(char *buf);
 
-/* hook.c: the redirects (in this order) and the originals, reachable from inside the module. */
-enum { AJ_HOOK_JIT, AJ_HOOK_SELECT, AJ_HOOK_COMPAT, AJ_HOOK_FREE };
+/* hook.c: the redirects and the originals, reachable from inside the module. */
 int altjit_hook_install(void);
 void altjit_hook_remove(void);
 void altjit_enter(void);
