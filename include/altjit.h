@@ -38,6 +38,7 @@ enum altjit_scheme {
 	X(handed_back_unsupported, "handed to the stock JIT: something altjit does not compile") \
 	X(handed_back_error,	"handed to the stock JIT: altjit failed (memory, image size)") \
 	X(isolation_refused,	"loads and prog array updates refused: tail-call entries differ") \
-	X(legacy_live,		"legacy images alive now (each holds a module reference)")
+	X(legacy_live,		"legacy images alive now (each holds a module reference)") \
+	X(subprog_pending,	"subprograms between their two passes now (each holds a module reference)")
 
 #endif /* _ALTJIT_UAPI_H */

@@ -77,6 +77,7 @@ struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err);
 bool aj_map_compatible(void *map, const struct bpf_prog *fp);
 void aj_legacy_image_get(void);
 void aj_jit_free(struct bpf_prog *prog);
+void altjit_jit_free_pending(struct bpf_prog *prog);
 void altjit_isolation_exit(void);
 
 /* sysfs.c */
@@ -90,6 +91,31 @@ struct aj_frame;
 int altjit_target_init(void);
 struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *frame, int *err,
 				const char **why);
+
+/*
+ * Subprograms between their two passes (jit_kernel.c): the extra pass of a subprogram whose first
+ * pass altjit compiled finds it here, with the scheme it was compiled with; the kernel freeing one
+ * (a failed load) has altjit free what it holds. Each holds a module reference.
+ */
+int altjit_pending_scheme(const struct bpf_prog *prog);
+bool altjit_pending_release(struct bpf_prog *prog);
+extern const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES];
+
+/* faults.c: test-only fault injection (the test_fail module parameter). */
+#define AJ_FAULTS(X)								\
+	X(route,	"the task's scheme record of a program with subprograms")	\
+	X(jit_data,	"the state kept between a subprogram's two passes")	\
+	X(blind,	"constant blinding (the program is left to the interpreter)")	\
+	X(finalize,	"making an image executable")				\
+	X(owner,	"the owner record of a prog array")			\
+	X(ideal_nops,	"5.10: the boot-time NOP table")
+enum aj_fault {
+#define AJ_FAULT_ENUM(name, desc) AJ_FAULT_##name,
+	AJ_FAULTS(AJ_FAULT_ENUM)
+#undef AJ_FAULT_ENUM
+	AJ_NR_FAULTS,
+};
+bool aj_fault(enum aj_fault f, const struct bpf_prog *prog);
 
 /* The entry every redirected JIT request lands in (main.c). */
 struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog);

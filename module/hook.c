@@ -93,11 +93,15 @@ static void notrace aj_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 		aj_ftrace_set_ip(regs, (unsigned long)r->target);
 }
 
+/*
+ * Installed in this order, removed in the reverse one: the JIT redirect is live only while the
+ * isolation checks and the free path that every altjit image relies on are.
+ */
 static struct aj_redirect aj_redirects[] = {
-	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
 	{ .name = "bpf_prog_select_runtime", .target = aj_select_runtime_target },
 	{ .name = AJ_MAP_COMPATIBLE_FN, .target = aj_compatible_target },
 	{ .name = "bpf_jit_free", .target = aj_jit_free_target },
+	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
 };
 
 static void redirect_remove(struct aj_redirect *r)

@@ -19,6 +19,8 @@
 #include <linux/module.h>
 #include <linux/bpf.h>
 #include <linux/hashtable.h>
+#include <linux/rcupdate.h>
+#include <linux/rcupdate_trace.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "altjit.h"
@@ -47,57 +49,104 @@ static const char *abi_name(bool legacy)
 	return legacy ? "legacy" : "stock/optimized";
 }
 
-/* The ABI of the programs a prog array already holds, if any: -1 when it is empty. */
+/*
+ * The ABI of the programs a prog array already holds, if any: -1 when it is empty. Entries are
+ * freed after an RCU grace period (a tasks-trace one for sleepable programs) once deleted: read
+ * them, and their images, inside both read-side sections.
+ */
 static int array_abi(struct bpf_map *map)
 {
 	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	int abi = -1;
 	u32 i;
 
-	for (i = 0; i < map->max_entries; i++) {
+	rcu_read_lock_trace();
+	rcu_read_lock();
+	for (i = 0; i < map->max_entries && abi < 0; i++) {
 		struct bpf_prog *p = READ_ONCE(array->ptrs[i]);
 
 		if (p)
-			return prog_is_legacy(p);
+			abi = prog_is_legacy(p);
 	}
-	return -1;
+	rcu_read_unlock();
+	rcu_read_unlock_trace();
+	return abi;
 }
 
-/* 0 when fp may share the prog array map with its other users; -EINVAL when it must not. */
-static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what)
+static struct aj_map_owner *owner_find(const struct bpf_map *map)
 {
-	struct aj_map_owner *o, *n;
+	struct aj_map_owner *o;
+
+	hash_for_each_possible(aj_owners, o, node, (unsigned long)map)
+		if (o->map == map)
+			return o;
+	return NULL;
+}
+
+/*
+ * The ABI that owns prog array map: recorded the first time altjit sees the map (from what it
+ * holds then, else from fp, which is about to use it), then fixed. Loads record with gfp
+ * GFP_KERNEL, prog array updates (under RCU) with GFP_ATOMIC; -ENOMEM when no record can be
+ * made: the caller refuses rather than let an unrecorded array take either ABI.
+ */
+static int map_owner(struct bpf_map *map, bool legacy, gfp_t gfp)
+{
+	struct aj_map_owner *o, *n = NULL;
+	int abi;
+
+	spin_lock(&aj_owner_lock);
+	o = owner_find(map);
+	abi = o && o->id == map->id ? o->legacy : -1;
+	spin_unlock(&aj_owner_lock);
+	if (abi >= 0)
+		return abi;
+
+	/* Not seen yet, or a new map at a freed one's address: scan it once. */
+	abi = array_abi(map);
+	if (abi < 0)
+		abi = legacy;
+	if (!aj_fault(AJ_FAULT_owner, NULL))
+		n = kmalloc(sizeof(*n), gfp);
+	spin_lock(&aj_owner_lock);
+	o = owner_find(map);
+	if (o && o->id == map->id) {
+		abi = o->legacy;	/* recorded meanwhile */
+	} else if (o) {
+		o->id = map->id;
+		o->legacy = abi;
+	} else if (n) {
+		n->map = map;
+		n->id = map->id;
+		n->legacy = abi;
+		hash_add(aj_owners, &n->node, (unsigned long)map);
+		n = NULL;
+	} else {
+		abi = -ENOMEM;
+	}
+	spin_unlock(&aj_owner_lock);
+	kfree(n);
+	return abi;
+}
+
+/* 0 when fp may share the prog array map with its other users; -EINVAL or -ENOMEM when not. */
+static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what,
+			 gfp_t gfp)
+{
 	bool legacy;
 	int abi;
 
 	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY || !fp->jited)
 		return 0;
 	legacy = prog_is_legacy(fp);
-	abi = array_abi(map);
-	n = kmalloc(sizeof(*n), GFP_ATOMIC);
-
-	spin_lock(&aj_owner_lock);
-	hash_for_each_possible(aj_owners, o, node, (unsigned long)map)
-		if (o->map == map)
-			break;
-	if (o && o->id != map->id) {
-		o->id = map->id;	/* a new map at an old address */
-		o->legacy = abi >= 0 ? abi : legacy;
-	}
-	if (!o && n) {
-		n->map = map;
-		n->id = map->id;
-		n->legacy = abi >= 0 ? abi : legacy;
-		hash_add(aj_owners, &n->node, (unsigned long)map);
-		o = n;
-		n = NULL;
-	}
-	abi = o ? o->legacy : (abi >= 0 ? abi : legacy);
-	spin_unlock(&aj_owner_lock);
-	kfree(n);
-
+	abi = map_owner(map, legacy, gfp);
 	if (abi == legacy)
 		return 0;
 	aj_stat_inc(AJ_STAT_isolation_refused);
+	if (abi < 0) {
+		pr_warn_ratelimited("refusing %s: program %s: out of memory recording the tail-call ABI of prog array %u\n",
+				    what, fp->aux->name, map->id);
+		return abi;
+	}
 	pr_warn_ratelimited("refusing %s: program %s has a %s frame, prog array %u is %s; their tail-call entries differ\n",
 			    what, fp->aux->name, abi_name(legacy), map->id, abi_name(abi));
 	return -EINVAL;
@@ -114,7 +163,7 @@ struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err)
 	aux = fp->aux;
 	mutex_lock(&aux->used_maps_mutex);
 	for (i = 0; i < aux->used_map_cnt && !*err; i++)
-		*err = map_abi_check(aux->used_maps[i], fp, "load");
+		*err = map_abi_check(aux->used_maps[i], fp, "load", GFP_KERNEL);
 	mutex_unlock(&aux->used_maps_mutex);
 	return fp;
 }
@@ -123,7 +172,7 @@ bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
 {
 	if (!altjit_orig_map_compatible(arg, fp))
 		return false;
-	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
+	return !map_abi_check(aj_compat_map(arg), fp, "prog array update", GFP_ATOMIC);
 }
 
 void aj_legacy_image_get(void)
@@ -134,9 +183,11 @@ void aj_legacy_image_get(void)
 
 void aj_jit_free(struct bpf_prog *prog)
 {
-	/* finished images only: no jit_data left between subprogram passes */
-	bool legacy = prog->jited && !prog->aux->jit_data && prog_is_legacy(prog);
+	bool legacy;
 
+	altjit_jit_free_pending(prog);
+	/* finished images only: no jit_data left between subprogram passes */
+	legacy = prog->jited && !prog->aux->jit_data && prog_is_legacy(prog);
 	altjit_orig_jit_free(prog);
 	if (legacy) {
 		atomic64_dec(&altjit_stats[AJ_STAT_legacy_live]);

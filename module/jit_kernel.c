@@ -28,21 +28,73 @@
 struct aj_target aj_target;
 
 /*
- * prog->aux->jit_data between the first and the extra pass. Its head is laid out as the kernel's
- * own struct x64_jit_data, because the kernel's bpf_jit_free() reads it (and frees addrs) when a
- * program dies between the passes.
+ * prog->aux->jit_data of a subprogram between its first and its extra pass. Only altjit reads it:
+ * the extra pass comes back to altjit (it is in aj_pending), and a program freed between its
+ * passes (a failed load) is freed by altjit_pending_release() before the kernel's own
+ * bpf_jit_free() runs, so no layout needs to match the kernel's struct x64_jit_data (which differs
+ * between versions: 5.10 has no rw_header). The entry holds a module reference: altjit cannot be
+ * unloaded between a program's first and last pass.
  */
 struct aj_jit_data {
+	struct hlist_node node;		/* in aj_pending, keyed by prog */
+	struct bpf_prog *prog;
+	const struct aj_frame *frame;
 	struct bpf_binary_header *rw_header;
 	struct bpf_binary_header *header;
 	u32 *addrs;
 	u8 *image;
 	int proglen;
-	/* altjit's own */
 	struct aj_ctx ctx;
 	struct aj_func fn;
 	u8 *rw_image;
 };
+
+static DEFINE_SPINLOCK(aj_pending_lock);
+static DEFINE_HASHTABLE(aj_pending, 6);
+
+/* prog's pending entry, if prog has one and it still is prog's jit_data; under aj_pending_lock. */
+static struct aj_jit_data *pending_find(const struct bpf_prog *prog)
+{
+	struct aj_jit_data *jd;
+
+	hash_for_each_possible(aj_pending, jd, node, (unsigned long)prog)
+		if (jd->prog == prog && prog->aux->jit_data == jd)
+			return jd;
+	return NULL;
+}
+
+static void pending_add(struct bpf_prog *prog, struct aj_jit_data *jd)
+{
+	__module_get(THIS_MODULE);	/* the caller holds one: see main.c */
+	jd->prog = prog;
+	spin_lock(&aj_pending_lock);
+	hash_add(aj_pending, &jd->node, (unsigned long)prog);
+	spin_unlock(&aj_pending_lock);
+	aj_stat_inc(AJ_STAT_subprog_pending);
+}
+
+static void pending_del(struct aj_jit_data *jd)
+{
+	spin_lock(&aj_pending_lock);
+	hash_del(&jd->node);
+	spin_unlock(&aj_pending_lock);
+	atomic64_dec(&altjit_stats[AJ_STAT_subprog_pending]);
+	module_put(THIS_MODULE);
+}
+
+int altjit_pending_scheme(const struct bpf_prog *prog)
+{
+	struct aj_jit_data *jd;
+	int scheme = -1, i;
+
+	spin_lock(&aj_pending_lock);
+	jd = pending_find(prog);
+	for (i = 0; jd && i < ALTJIT_NR_SCHEMES; i++)
+		if (aj_frames[i] == jd->frame)
+			scheme = i;
+	spin_unlock(&aj_pending_lock);
+	return scheme;
+}
 
 /* ---- images ---- */
 
@@ -114,6 +166,42 @@ static int aj_image_finalize(struct aj_alloc *a)
 	aj_call(set_memory_x)((unsigned long)a->header, a->header->pages);
 	return 0;
 #endif
+}
+
+/* test_fail=finalize: fail as the kernel's finalize does, which frees the image it was given. */
+static int aj_image_finalize_failed(struct aj_alloc *a)
+{
+	aj_image_free(a);
+	return -EFAULT;
+}
+
+/*
+ * The kernel frees prog between its two passes (jit_subprogs() failed half-way, or its extra
+ * pass failed for another subprogram): free what altjit holds for prog and leave prog as if it
+ * had never been JIT'ed, for the kernel's bpf_jit_free() to free the rest. False when prog holds
+ * nothing of altjit's.
+ */
+bool altjit_pending_release(struct bpf_prog *prog)
+{
+	struct aj_alloc a = { .prog = prog };
+	struct aj_jit_data *jd;
+
+	spin_lock(&aj_pending_lock);
+	jd = pending_find(prog);
+	spin_unlock(&aj_pending_lock);
+	if (!jd)
+		return false;
+	a.header = jd->header;
+	a.rw_header = jd->rw_header;
+	aj_image_free(&a);
+	kvfree(jd->addrs);
+	prog->aux->jit_data = NULL;
+	prog->bpf_func = NULL;
+	prog->jited = 0;
+	prog->jited_len = 0;
+	pending_del(jd);
+	kfree(jd);
+	return true;
 }
 
 /* ---- the environment the code generator calls back ---- */
@@ -318,6 +406,7 @@ void aj_env_call_accounting(struct aj_ctx *ctx, u64 target)
 int altjit_target_init(void)
 {
 	struct aj_target *t = &aj_target;
+	bool no_direct = false;
 
 	t->ibt = AJ_IBT;
 	t->tc_cnt_ptr = AJ_TC_CNT_PTR;
@@ -334,17 +423,26 @@ int altjit_target_init(void)
 #endif
 #ifdef NOP_ATOMIC5
 	{
-		/* 5.10: patch sites hold ideal_nops[NOP_ATOMIC5], chosen at boot (aj_emit_patch_nop()) */
+		/*
+		 * 5.10: patch sites hold ideal_nops[NOP_ATOMIC5], chosen at boot (aj_emit_patch_nop()),
+		 * and the kernel's poke code BUG()s when a tail-call site holds another NOP. Without
+		 * the table, no direct tail calls (a prologue NOP that differs only makes an fentry
+		 * attach fail with EBUSY).
+		 */
 		const unsigned char * const **nops = (void *)aj_lookup("ideal_nops");
 
-		if (nops && *nops)
+		if (aj_fault(AJ_FAULT_ideal_nops, NULL))
+			nops = NULL;
+		if (nops && *nops) {
 			memcpy(t->patch_nop, (*nops)[NOP_ATOMIC5], sizeof(t->patch_nop));
-		else
-			pr_warn("ideal_nops not found: patch sites get the P6 NOP, which the kernel may not expect\n");
+		} else {
+			pr_warn("ideal_nops not found: constant-index tail calls are compiled as indirect ones\n");
+			no_direct = true;
+		}
 	}
 #endif
-	aj_have_text_poke = aj_ksym_present(AJ_KSYM___bpf_arch_text_poke);
-	if (!aj_have_text_poke)
+	aj_have_text_poke = aj_ksym_present(AJ_KSYM___bpf_arch_text_poke) && !no_direct;
+	if (!aj_ksym_present(AJ_KSYM___bpf_arch_text_poke))
 		pr_info("__bpf_arch_text_poke not found: constant-index tail calls are compiled as indirect ones\n");
 	t->sls_jmp = AJ_SLS_JMP;
 	t->sls_ret = AJ_SLS_RET;
@@ -424,6 +522,8 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 		}
 	}
 
+	if (!jd && aj_fault(AJ_FAULT_blind, prog))
+		return orig_prog;	/* as when blinding fails: left to the interpreter */
 	tmp = aj_call(bpf_jit_blind_constants)(prog);
 	if (IS_ERR(tmp))
 		return orig_prog;	/* as the stock JIT: blinding failed, use the interpreter */
@@ -434,7 +534,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 
 	jd = prog->aux->jit_data;
 	if (!jd) {
-		jd = kzalloc(sizeof(*jd), GFP_KERNEL);
+		jd = aj_fault(AJ_FAULT_jit_data, prog) ? NULL : kzalloc(sizeof(*jd), GFP_KERNEL);
 		if (!jd) {
 			*err = -ENOMEM;
 			prog = orig_prog;
@@ -502,10 +602,18 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 	}
 
 	if (!prog->is_func || extra_pass) {
-		*err = aj_image_finalize(&a);
-		if (WARN_ON(*err)) {
+		*err = aj_fault(AJ_FAULT_finalize, prog) ? aj_image_finalize_failed(&a) :
+							       aj_image_finalize(&a);
+		if (*err) {
+			pr_err_ratelimited("program %s: making its image executable failed (%d)\n",
+					   prog->aux->name, *err);
 			a.header = NULL;	/* finalize freed it */
 			prog = orig_prog;
+			if (extra_pass) {	/* bpf_func was set in the first pass */
+				prog->bpf_func = NULL;
+				prog->jited = 0;
+				prog->jited_len = 0;
+			}
 			goto out_free;
 		}
 		aj_tail_call_fixup(prog);
@@ -518,6 +626,8 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 		jd->image = a.image;
 		jd->rw_image = a.rw_image;
 		jd->proglen = a.proglen;
+		jd->frame = frame;
+		pending_add(prog, jd);
 	}
 	prog->bpf_func = (void *)a.image;
 	prog->jited = 1;
@@ -527,6 +637,8 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 	aj_call(bpf_prog_fill_jited_linfo)(prog, addrs + 1);
 
 out_free:
+	if (extra_pass)
+		pending_del(jd);
 	kvfree(addrs);
 	kfree(prog->aux->jit_data);
 	prog->aux->jit_data = NULL;

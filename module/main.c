@@ -2,9 +2,10 @@
 /*
  * altjit: an alternate eBPF JIT for stock x86-64 kernels.
  *
- * Load: resolve the kernel symbols altjit needs, redirect the kernel's bpf_int_jit_compile() to
- * altjit_jit_compile(), then create /sys/kernel/altjit. Every step that fails undoes the ones
- * before it and says why in one dmesg line. Unload undoes them in reverse.
+ * Load: resolve the kernel symbols altjit needs, create /sys/kernel/altjit, then redirect the
+ * kernel's functions, bpf_int_jit_compile() to altjit_jit_compile() last (hook.c). Every step
+ * that fails undoes the ones before it and says why in one dmesg line. Unload undoes them in
+ * reverse: the JIT redirect goes first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,7 +28,7 @@ static char *mode = "stock";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "initial scheme: stock, legacy or optimized (switch later in /sys/kernel/altjit/mode)");
 
-static const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES] = {
+const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES] = {
 	[ALTJIT_LEGACY] = &aj_frame_legacy,
 	[ALTJIT_OPTIMIZED] = &aj_frame_optimized,
 };
@@ -40,64 +41,69 @@ bool altjit_scheme_available(int scheme)
 /*
  * Programs with subprograms reach the JIT once per subprogram, then once more per subprogram (the
  * extra pass, once every subprogram has an address). All of them must be compiled under one
- * scheme, decided at the first one, whatever the mode does meanwhile. Two small records carry that:
- * the task that is compiling a program's subprograms remembers the scheme of its subprogram 0, and
- * each compiled subprogram remembers who compiled it, for its extra pass.
+ * scheme, decided at the first one, whatever the mode does meanwhile. The task compiling a
+ * program's subprograms remembers the scheme of its subprogram 0 here; each subprogram altjit
+ * compiled is found again at its extra pass through its pending state (jit_kernel.c), which
+ * nothing else can carry: a subprogram whose first pass went to the stock JIT goes there again.
  */
 struct aj_route {
 	struct hlist_node node;
-	const void *key;	/* the compiling task, or the subprogram */
+	const struct task_struct *task;
 	int scheme;
 };
 
 static DEFINE_SPINLOCK(aj_route_lock);
 static DEFINE_HASHTABLE(aj_routes, 6);
 
-static struct aj_route *route_find(const void *key)
+static struct aj_route *route_find(const struct task_struct *task)
 {
 	struct aj_route *r;
 
-	hash_for_each_possible(aj_routes, r, node, (unsigned long)key)
-		if (r->key == key)
+	hash_for_each_possible(aj_routes, r, node, (unsigned long)task)
+		if (r->task == task)
 			return r;
 	return NULL;
 }
 
-/* Remember scheme for key (replacing what was there); returns false when out of memory. */
-static bool route_set(const void *key, int scheme)
+/* Remember the current task's scheme (replacing what was there); false when out of memory. */
+static bool route_set(int scheme, const struct bpf_prog *prog)
 {
-	struct aj_route *r, *n = kmalloc(sizeof(*n), GFP_KERNEL);
+	struct aj_route *r, *n = NULL;
 
+	if (!aj_fault(AJ_FAULT_route, prog))
+		n = kmalloc(sizeof(*n), GFP_KERNEL);
 	spin_lock(&aj_route_lock);
-	r = route_find(key);
+	r = route_find(current);
 	if (r) {
 		r->scheme = scheme;
-		kfree(n);
 	} else if (n) {
-		n->key = key;
+		n->task = current;
 		n->scheme = scheme;
-		hash_add(aj_routes, &n->node, (unsigned long)key);
+		hash_add(aj_routes, &n->node, (unsigned long)current);
+		n = NULL;
+		r = route_find(current);
 	}
 	spin_unlock(&aj_route_lock);
-	return r || n;
+	kfree(n);
+	return r;
 }
 
-/* The scheme remembered for key, or -1; take removes the record. */
-static int route_get(const void *key, bool take)
+/* The current task's scheme, or -1; take removes the record. */
+static int route_get(bool take)
 {
 	struct aj_route *r;
 	int scheme = -1;
 
 	spin_lock(&aj_route_lock);
-	r = route_find(key);
+	r = route_find(current);
 	if (r) {
 		scheme = r->scheme;
-		if (take) {
+		if (take)
 			hash_del(&r->node);
-			kfree(r);
-		}
 	}
 	spin_unlock(&aj_route_lock);
+	if (take)
+		kfree(r);
 	return scheme;
 }
 
@@ -111,6 +117,19 @@ static void routes_free(void)
 		hash_del(&r->node);
 		kfree(r);
 	}
+}
+
+/*
+ * bpf_jit_free() redirect (isolation.c): a subprogram freed between its passes (a failed load)
+ * gives back what altjit holds for it; subprogram 0 freed by the task that was compiling it ends
+ * that task's record too (loads free their subprograms in the loading task, finished programs are
+ * freed from a workqueue).
+ */
+void altjit_jit_free_pending(struct bpf_prog *prog)
+{
+	altjit_pending_release(prog);
+	if (prog->is_func && !prog->aux->func_idx && in_task())
+		route_get(true);
 }
 
 static struct bpf_prog *to_stock(struct bpf_prog *prog, enum altjit_stat why)
@@ -132,32 +151,36 @@ static struct bpf_prog *jit_compile(struct bpf_prog *prog)
 
 	aj_stat_inc(AJ_STAT_requests);
 	if (extra_pass) {
-		scheme = route_get(prog, true);
+		scheme = altjit_pending_scheme(prog);	/* -1: its first pass was not altjit's */
 		if (prog->aux->func_idx == prog->aux->func_cnt - 1)
-			route_get(current, true);	/* the program's last subprogram */
+			route_get(true);	/* the program's last subprogram */
 	} else if (prog->is_func && prog->aux->func_idx) {
-		scheme = route_get(current, false);
+		scheme = route_get(false);
 	} else {
 		scheme = READ_ONCE(altjit_mode);
-		if (prog->is_func && !route_set(current, scheme))
-			scheme = ALTJIT_STOCK;
+		if (prog->is_func && !route_set(scheme, prog))
+			scheme = ALTJIT_STOCK;	/* and so the rest of it (no record) */
 	}
 	if (scheme < 0)
-		scheme = ALTJIT_STOCK;	/* first pass happened before altjit was loaded */
+		scheme = ALTJIT_STOCK;
 	if (scheme == ALTJIT_STOCK || !prog->jit_requested)
 		return to_stock(prog, AJ_STAT_handed_back_mode);
-
+	/*
+	 * Every altjit compile holds a module reference (legacy images and subprograms between
+	 * their passes take their own from it): a compile that finds altjit being unloaded leaves
+	 * the program to the stock JIT. An extra pass cannot: its first pass holds a reference.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return to_stock(prog, AJ_STAT_handed_back_mode);
 	ret = altjit_compile(prog, aj_frames[scheme], &err, &why);
+	module_put(THIS_MODULE);
 	if (!err) {
 		if (ret->jited)
 			aj_stat_inc(scheme == ALTJIT_LEGACY ? AJ_STAT_legacy_jited :
 				    AJ_STAT_optimized_jited);
 		else
 			aj_stat_inc(AJ_STAT_stock_not_jited);	/* blinding failed: interpreter */
-		if (prog->is_func && !extra_pass && ret->jited && !route_set(ret, scheme))
-			err = -ENOMEM;
-		if (!err)
-			return ret;
+		return ret;
 	}
 	if (extra_pass) {
 		/* The image is already in use as a call target: fail as the stock JIT would. */
@@ -167,7 +190,7 @@ static struct bpf_prog *jit_compile(struct bpf_prog *prog)
 	}
 	/* A program whose first subprogram goes to the stock JIT goes there whole. */
 	if (prog->is_func && !prog->aux->func_idx)
-		route_set(current, ALTJIT_STOCK);
+		route_set(ALTJIT_STOCK, prog);	/* its record exists: cannot fail */
 	if (err == -EOPNOTSUPP) {
 		pr_info_ratelimited("program %s: %s; compiled by the stock JIT\n", prog->aux->name,
 				    why ? why : "instruction not supported");
@@ -216,12 +239,13 @@ static int __init altjit_init(void)
 		pr_err("bpf_int_jit_compile is already redirected by another altjit instance (/sys/kernel/altjit exists); not loading\n");
 		return -EBUSY;
 	}
-	err = altjit_hook_install();
+	/* Nothing can fail once the JIT redirect (installed last) is live. */
+	err = altjit_sysfs_init();
 	if (err)
 		return err;
-	err = altjit_sysfs_init();
+	err = altjit_hook_install();
 	if (err) {
-		altjit_hook_remove();
+		altjit_sysfs_exit();
 		return err;
 	}
 	pr_info("loaded, mode %s\n", altjit_scheme_names[altjit_mode]);
