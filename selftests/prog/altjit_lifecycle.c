@@ -3,11 +3,13 @@
  * altjit_lifecycle: load patterns that drive altjit's glue through its rare paths (issue 14),
  * for selftests/guest/45-lifecycle.sh, which sets the faults (test_fail) and races rmmod.
  *
- *   altjit_lifecycle subprogs [-n FUNCS] [-i ITERS] [-s SECONDS]
+ *   altjit_lifecycle subprogs [-n FUNCS] [-i ITERS] [-s SECONDS] [-L]
  *	Load a program of FUNCS functions (main calls each of the others, keeping its sum in a
  *	callee-saved register), run it once, check its result, close it; ITERS
  *	times or for SECONDS. Prints "loads L ok O failed F wrong W jited J errno E" (E: the last
- *	load error). Exit 0 iff no run gave a wrong result.
+ *	load error). Exit 0 iff no run gave a wrong result. -L: also count the programs with a
+ *	legacy frame ("legacy N") and those that had one while altjit was not loaded ("orphans N":
+ *	a legacy image pins altjit, so there must be none).
  *
  *   altjit_lifecycle prog-array [-s SECONDS] [-e ENTRIES]
  *	Prog arrays of ENTRIES slots whose programs are freed while altjit scans them: a thread
@@ -32,6 +34,8 @@
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
+
+#include "ajtest.h"
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
 						 .off = (o), .imm = (i) })
@@ -80,6 +84,21 @@ static int run(int fd, __u32 *retval)
 	return err ? -errno : 0;
 }
 
+/* Does the program's image carry the legacy frame's marker (module/frame.c)? */
+static bool is_legacy(int fd)
+{
+	static const unsigned char marker[] = { 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41 };
+	struct jit_image im;
+	bool legacy = false;
+	__u32 i, off = 0;
+
+	if (!jit_image_get(fd, &im))
+		for (i = 0; i < im.nfunc; off += im.func_len[i++])
+			legacy |= im.func_len[i] >= 24 && memmem(im.bytes + off, 24, marker, sizeof(marker));
+	jit_image_free(&im);
+	return legacy;
+}
+
 static bool jited(int fd)
 {
 	struct bpf_prog_info info = {};
@@ -120,18 +139,21 @@ static int build_fanout(struct bpf_insn *p, int n, __u32 *want)
 static int cmd_subprogs(int argc, char **argv)
 {
 	struct bpf_insn p[8 * MAX_FUNCS];
-	long loads = 0, ok = 0, failed = 0, wrong = 0, njited = 0;
+	long loads = 0, ok = 0, failed = 0, wrong = 0, njited = 0, legacy = 0, orphans = 0;
+	bool check_legacy = false;
 	int c, n = 16, iters = 0, last_errno = 0, len;
 	double secs = 0, end;
 	__u32 want, got;
 
-	while ((c = getopt(argc, argv, "n:i:s:")) != -1) {
+	while ((c = getopt(argc, argv, "n:i:s:L")) != -1) {
 		if (c == 'n')
 			n = atoi(optarg);
 		else if (c == 'i')
 			iters = atoi(optarg);
 		else if (c == 's')
 			secs = atof(optarg);
+		else if (c == 'L')
+			check_legacy = true;
 		else
 			return 2;
 	}
@@ -156,10 +178,19 @@ static int cmd_subprogs(int argc, char **argv)
 			ok++;
 		}
 		njited += jited(fd);
+		if (check_legacy && is_legacy(fd)) {
+			legacy++;
+			/* this program's legacy image holds a reference on altjit right now */
+			if (access("/sys/kernel/altjit", F_OK))
+				orphans++;
+		}
 		close(fd);
 	}
-	printf("loads %ld ok %ld failed %ld wrong %ld jited %ld errno %d\n", loads, ok, failed, wrong,
+	printf("loads %ld ok %ld failed %ld wrong %ld jited %ld errno %d", loads, ok, failed, wrong,
 	       njited, last_errno);
+	if (check_legacy)
+		printf(" legacy %ld orphans %ld", legacy, orphans);
+	printf("\n");
 	return wrong ? 1 : 0;
 }
 
