@@ -116,6 +116,34 @@ check "7.1.9-1 (trixie) beats 7.1.9-1~bpo13+1 (trixie-backports)" \
 	"altjit: 7.1: pinned 7.1.2+deb13 (7.1.2-1~bpo13+1) is not on the mirror; using 7.1.9+deb13 (7.1.9-1), the newest 7.1 in trixie-backports,trixie"
 check "7.10 resolves to 7.10" "7.10 trixie-backports 7.10.0+deb13 7.10.0-1~bpo13+1" "7.10 7.10.2+deb13 7.10.2-1~bpo13+1" \
 	"altjit: 7.10: pinned 7.10.0+deb13 (7.10.0-1~bpo13+1) is not on the mirror; using 7.10.2+deb13 (7.10.2-1~bpo13+1), the newest 7.10 in trixie-backports"
+# 7.x splits the image: linux-image-ABI-amd64 only depends on linux-binary-, linux-modules- and
+# linux-base-ABI-amd64, which are part of the kernel. A build missing one of them is passed over.
+split() {	# split ABI VERSION : the three packages behind a 7.x image
+	local p
+	for p in binary modules base; do
+		echo "linux-$p-$1-amd64 | $2 | http://mirror.example/debian trixie-backports/main amd64 Packages"
+		echo "depends linux-image-$1-amd64=$2 linux-$p-$1-amd64"
+	done
+}
+{
+	kernel 7.2.6+deb13 7.2.6-1~bpo13+1 trixie-backports linux-kbuild-7.2.6+deb13
+	split 7.2.6+deb13 7.2.6-1~bpo13+1
+	kernel 7.2.9+deb13 7.2.9-1~bpo13+1 trixie-backports linux-kbuild-7.2.9+deb13
+	split 7.2.9+deb13 7.2.9-1~bpo13+1
+} >>"$mirror"
+drop linux-modules-7.2.9+deb13-amd64 7.2.9-1~bpo13+1
+check "7.x split image: a build without its linux-modules package is passed over" \
+	"7.2 trixie-backports 7.2.1+deb13 7.2.1-1~bpo13+1" "7.2 7.2.6+deb13 7.2.6-1~bpo13+1" \
+	"altjit: 7.2: pinned 7.2.1+deb13 (7.2.1-1~bpo13+1) is not on the mirror; using 7.2.6+deb13 (7.2.6-1~bpo13+1), the newest 7.2 in trixie-backports"
+printf '7.2 trixie-backports 7.2.6+deb13 7.2.6-1~bpo13+1\n' >"$tmp/kernels.conf"
+pk=$(KERNELS_CONF="$tmp/kernels.conf" FAKE_APT="$mirror" ALTJIT_APT_CACHE="$here/fetch/fake-apt-cache" \
+	bash -c '. "$1"/../../scripts/lib.sh; eval "$(sed -n "/^aptc()/,/^}/p; /^packages()/,/^}/p" "$2")"; packages 7.2 7.2.6+deb13 7.2.6-1~bpo13+1' _ "$here" "$fk" | tr '\n' ' ')
+if [ "$pk" = "linux-image-7.2.6+deb13-amd64=7.2.6-1~bpo13+1 linux-base-7.2.6+deb13-amd64=7.2.6-1~bpo13+1 linux-binary-7.2.6+deb13-amd64=7.2.6-1~bpo13+1 linux-modules-7.2.6+deb13-amd64=7.2.6-1~bpo13+1 linux-headers-7.2.6+deb13-amd64=7.2.6-1~bpo13+1 linux-headers-7.2.6+deb13-common=7.2.6-1~bpo13+1 linux-kbuild-7.2.6+deb13=7.2.6-1~bpo13+1 linux-source-7.2=7.2.6-1~bpo13+1 " ]; then
+	ok "7.x split image: the download takes linux-base, linux-binary and linux-modules too"
+else
+	notok "7.x split image: the download takes linux-base, linux-binary and linux-modules too"; echo "# '$pk'"
+fi
+
 printf '7.3 trixie-backports 7.3.1+deb13 7.3.1-1~bpo13+1\n' >"$tmp/kernels.conf"
 if ! KERNELS_CONF="$tmp/kernels.conf" ALTJIT_CACHE="$tmp/cache" FAKE_APT="$mirror" \
 	ALTJIT_APT_CACHE="$here/fetch/fake-apt-cache" "$fk" --resolve 7.3 >"$tmp/out" 2>&1 &&
