@@ -33,7 +33,7 @@ struct aj_map_owner {
 	struct hlist_node node;
 	const struct bpf_map *map;
 	u32 id;			/* a freed map's pointer may come back with another id */
-	bool legacy;
+	int legacy;		/* the owner ABI; -1: not decided yet (reserved by a load) */
 };
 
 static DEFINE_SPINLOCK(aj_owner_lock);
@@ -85,11 +85,12 @@ static struct aj_map_owner *owner_find(const struct bpf_map *map)
 
 /*
  * The ABI that owns prog array map: recorded the first time altjit sees the map (from what it
- * holds then, else from fp, which is about to use it), then fixed. Loads record with gfp
- * GFP_KERNEL, prog array updates (under RCU) with GFP_ATOMIC; -ENOMEM when no record can be
- * made: the caller refuses rather than let an unrecorded array take either ABI.
+ * holds then, else from fp, which is about to use it), then fixed. A load reserves the records of
+ * its prog arrays before the kernel checks them (owner_reserve(), where it may sleep); prog array
+ * updates, under RCU, allocate theirs with GFP_ATOMIC. -ENOMEM when there is no record: the
+ * caller refuses rather than let an unrecorded array take either ABI.
  */
-static int map_owner(struct bpf_map *map, bool legacy, gfp_t gfp)
+static int map_owner(struct bpf_map *map, bool legacy)
 {
 	struct aj_map_owner *o, *n = NULL;
 	int abi;
@@ -101,16 +102,16 @@ static int map_owner(struct bpf_map *map, bool legacy, gfp_t gfp)
 	if (abi >= 0)
 		return abi;
 
-	/* Not seen yet, or a new map at a freed one's address: scan it once. */
+	/* Not decided yet, or a new map at a freed one's address: scan it once. */
 	abi = array_abi(map);
 	if (abi < 0)
 		abi = legacy;
-	if (!aj_fault(AJ_FAULT_owner, NULL))
-		n = kmalloc(sizeof(*n), gfp);
+	if (!o && !aj_fault(AJ_FAULT_owner, NULL))
+		n = kmalloc(sizeof(*n), GFP_ATOMIC);
 	spin_lock(&aj_owner_lock);
 	o = owner_find(map);
-	if (o && o->id == map->id) {
-		abi = o->legacy;	/* recorded meanwhile */
+	if (o && o->id == map->id && o->legacy >= 0) {
+		abi = o->legacy;	/* decided meanwhile */
 	} else if (o) {
 		o->id = map->id;
 		o->legacy = abi;
@@ -128,9 +129,37 @@ static int map_owner(struct bpf_map *map, bool legacy, gfp_t gfp)
 	return abi;
 }
 
+/* A record for a prog array a program being loaded uses (GFP_KERNEL); -ENOMEM refuses the load. */
+static int owner_reserve(struct bpf_map *map)
+{
+	struct aj_map_owner *o, *n;
+
+	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY)
+		return 0;
+	spin_lock(&aj_owner_lock);
+	o = owner_find(map);
+	spin_unlock(&aj_owner_lock);
+	if (o)
+		return 0;	/* a record for this address: map_owner() fixes it up */
+	n = aj_fault(AJ_FAULT_owner, NULL) ? NULL : kmalloc(sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	n->map = map;
+	n->id = map->id;
+	n->legacy = -1;
+	spin_lock(&aj_owner_lock);
+	if (owner_find(map)) {
+		spin_unlock(&aj_owner_lock);
+		kfree(n);
+		return 0;
+	}
+	hash_add(aj_owners, &n->node, (unsigned long)map);
+	spin_unlock(&aj_owner_lock);
+	return 0;
+}
+
 /* 0 when fp may share the prog array map with its other users; -EINVAL or -ENOMEM when not. */
-static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what,
-			 gfp_t gfp)
+static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what)
 {
 	bool legacy;
 	int abi;
@@ -138,7 +167,7 @@ static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const c
 	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY || !fp->jited)
 		return 0;
 	legacy = prog_is_legacy(fp);
-	abi = map_owner(map, legacy, gfp);
+	abi = map_owner(map, legacy);
 	if (abi == legacy)
 		return 0;
 	aj_stat_inc(AJ_STAT_isolation_refused);
@@ -154,16 +183,27 @@ static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const c
 
 struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err)
 {
-	struct bpf_prog_aux *aux;
+	struct bpf_prog_aux *aux = fp->aux;
 	u32 i;
 
+	/* The kernel's own tail-call check (6.1) may reach aj_map_compatible() first. */
+	mutex_lock(&aux->used_maps_mutex);
+	for (i = 0; i < aux->used_map_cnt && !*err; i++)
+		*err = owner_reserve(aux->used_maps[i]);
+	mutex_unlock(&aux->used_maps_mutex);
+	if (*err) {
+		aj_stat_inc(AJ_STAT_isolation_refused);
+		pr_warn_ratelimited("refusing load: program %s: out of memory recording the tail-call ABI of its prog arrays\n",
+				    aux->name);
+		return fp;
+	}
 	fp = altjit_orig_select_runtime(fp, err);
 	if (*err || !fp->jited)
 		return fp;
 	aux = fp->aux;
 	mutex_lock(&aux->used_maps_mutex);
 	for (i = 0; i < aux->used_map_cnt && !*err; i++)
-		*err = map_abi_check(aux->used_maps[i], fp, "load", GFP_KERNEL);
+		*err = map_abi_check(aux->used_maps[i], fp, "load");
 	mutex_unlock(&aux->used_maps_mutex);
 	return fp;
 }
@@ -172,7 +212,7 @@ bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
 {
 	if (!altjit_orig_map_compatible(arg, fp))
 		return false;
-	return !map_abi_check(aj_compat_map(arg), fp, "prog array update", GFP_ATOMIC);
+	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
 }
 
 void aj_legacy_image_get(void)
