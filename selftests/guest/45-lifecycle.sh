@@ -111,7 +111,7 @@ race() {
 	LC_OUT=$(cat /tmp/lc_race.log)
 	diag "$_scheme: rmmod $rm_ok unloaded, $rm_busy refused (a program between passes or a legacy image); $LC_OUT"
 	check_eq "$_scheme loads under rmmod: none failed, none wrong, no legacy image without altjit" \
-		"$_rc:$(lcf failed):$(lcf wrong):$(lcf orphans)" "0:0:0:0"
+		"$_rc:$(lcf failed):$(lcf wrong):$(lcf orphans):$(lcf mixed)" "0:0:0:0:0"
 	check "$_scheme: loads ran ($(lcf loads)) and altjit was unloaded and loaded again ($rm_ok times)" \
 		test "$(lcf loads)" -gt 0 -a "$rm_ok" -gt 0
 	check "altjit is loaded" [ -d $AJ_SYS ]
@@ -121,6 +121,21 @@ race optimized
 race legacy
 check "legacy programs were compiled during the race ($(lcf legacy))" [ "$(lcf legacy)" -gt 0 ]
 echo optimized >$AJ_SYS/mode
+
+# 6b. The mode flipping while programs of $N functions compile: each program is compiled under
+#     one scheme in all its functions (the scheme of its subprogram 0), never some of them under
+#     the mode of the moment.
+( while :; do echo legacy >$AJ_SYS/mode; echo optimized >$AJ_SYS/mode; echo stock >$AJ_SYS/mode; done ) 2>/dev/null &
+flip_pid=$!
+lc -s 30 -L
+kill $flip_pid
+wait $flip_pid 2>/dev/null || :
+echo optimized >$AJ_SYS/mode
+check_eq "loads while the mode flips: right results, one frame per program" \
+	"$(lcf failed):$(lcf wrong):$(lcf mixed)" "0:0:0"
+check "legacy and other programs were both compiled ($(lcf legacy) legacy of $(lcf loads))" \
+	test "$(lcf legacy)" -gt 0 -a "$(lcf legacy)" -lt "$(lcf loads)"
+pending_zero "mode flips"
 
 # 7. Prog arrays whose programs are freed while altjit scans them for their owner ABI.
 if $LC prog-array -s 20 >/tmp/lc_pa.log 2>&1; then rc=0; else rc=$?; fi

@@ -8,8 +8,9 @@
  *	callee-saved register), run it once, check its result, close it; ITERS
  *	times or for SECONDS. Prints "loads L ok O failed F wrong W jited J errno E" (E: the last
  *	load error). Exit 0 iff no run gave a wrong result. -L: also count the programs with a
- *	legacy frame ("legacy N") and those that had one while altjit was not loaded ("orphans N":
- *	a legacy image pins altjit, so there must be none).
+ *	legacy frame ("legacy N"), those that had one while altjit was not loaded ("orphans N": a
+ *	legacy image pins altjit, so there must be none) and those whose functions do not all have
+ *	the same frame ("mixed N": there must be none).
  *
  *   altjit_lifecycle prog-array [-s SECONDS] [-e ENTRIES]
  *	Prog arrays of ENTRIES slots whose programs are freed while altjit scans them: a thread
@@ -84,17 +85,23 @@ static int run(int fd, __u32 *retval)
 	return err ? -errno : 0;
 }
 
-/* Does the program's image carry the legacy frame's marker (module/frame.c)? */
-static bool is_legacy(int fd)
+/*
+ * How many of the program's functions carry the legacy frame's marker (module/frame.c); *nfunc
+ * gets the number of functions.
+ */
+static int legacy_funcs(int fd, int *nfunc)
 {
 	static const unsigned char marker[] = { 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41 };
 	struct jit_image im;
-	bool legacy = false;
 	__u32 i, off = 0;
+	int legacy = 0;
 
-	if (!jit_image_get(fd, &im))
+	*nfunc = 0;
+	if (!jit_image_get(fd, &im)) {
 		for (i = 0; i < im.nfunc; off += im.func_len[i++])
-			legacy |= im.func_len[i] >= 24 && memmem(im.bytes + off, 24, marker, sizeof(marker));
+			legacy += im.func_len[i] >= 24 && memmem(im.bytes + off, 24, marker, sizeof(marker));
+		*nfunc = im.nfunc;
+	}
 	jit_image_free(&im);
 	return legacy;
 }
@@ -139,7 +146,7 @@ static int build_fanout(struct bpf_insn *p, int n, __u32 *want)
 static int cmd_subprogs(int argc, char **argv)
 {
 	struct bpf_insn p[8 * MAX_FUNCS];
-	long loads = 0, ok = 0, failed = 0, wrong = 0, njited = 0, legacy = 0, orphans = 0;
+	long loads = 0, ok = 0, failed = 0, wrong = 0, njited = 0, legacy = 0, orphans = 0, mixed = 0;
 	bool check_legacy = false;
 	int c, n = 16, iters = 0, last_errno = 0, len;
 	double secs = 0, end;
@@ -178,18 +185,24 @@ static int cmd_subprogs(int argc, char **argv)
 			ok++;
 		}
 		njited += jited(fd);
-		if (check_legacy && is_legacy(fd)) {
-			legacy++;
-			/* this program's legacy image holds a reference on altjit right now */
-			if (access("/sys/kernel/altjit", F_OK))
-				orphans++;
+		if (check_legacy) {
+			int nf, nl = legacy_funcs(fd, &nf);
+
+			/* one scheme for all functions of a program, whatever the mode did meanwhile */
+			mixed += nl && nl != nf;
+			if (nl) {
+				legacy++;
+				/* this program's legacy image holds a reference on altjit right now */
+				if (access("/sys/kernel/altjit", F_OK))
+					orphans++;
+			}
 		}
 		close(fd);
 	}
 	printf("loads %ld ok %ld failed %ld wrong %ld jited %ld errno %d", loads, ok, failed, wrong,
 	       njited, last_errno);
 	if (check_legacy)
-		printf(" legacy %ld orphans %ld", legacy, orphans);
+		printf(" legacy %ld orphans %ld mixed %ld", legacy, orphans, mixed);
 	printf("\n");
 	return wrong ? 1 : 0;
 }
