@@ -680,7 +680,9 @@ static void time_str(__u64 load_ns, char *buf, size_t size)
 
 	clock_gettime(CLOCK_REALTIME, &real);
 	clock_gettime(CLOCK_BOOTTIME, &boot);
-	t = real.tv_sec - boot.tv_sec + (time_t)(load_ns / 1000000000ull);
+	/* load_time is CLOCK_BOOTTIME; whole nanoseconds, so that two runs print the same second */
+	t = (time_t)(((__s64)real.tv_sec * 1000000000ll + real.tv_nsec -
+		      ((__s64)boot.tv_sec * 1000000000ll + boot.tv_nsec) + (__s64)load_ns) / 1000000000ll);
 	localtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
