@@ -7,7 +7,7 @@
 #   make mutants          one deliberate fault at a time: the tests must catch each (selftests/mutants)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
 #   make fuzz             differential fuzzing on the Debian 6.1 kernel in QEMU (FUZZ_SECONDS=600, FUZZ_SEED)
-#   make install          install altjit-bench and its programs (PREFIX=/usr/local, DESTDIR)
+#   make install          install altjit-bench and its programs, and altjit-progs (PREFIX=/usr/local, DESTDIR)
 #   make dkms-install     add, build and install altjit with DKMS for the running kernel (or KVER=...)
 #   make dkms-remove      take every kernel's altjit/<version> out of DKMS again
 SHELL := /bin/bash
@@ -31,18 +31,22 @@ module:
 
 tools:
 	$(MAKE) -C scripts/altjit-bench $(if $(KSRC),KSRC=$(KSRC))
+	$(MAKE) -C scripts/altjit-progs
 
-# altjit-bench and its built-in program set (bpf_flow too when built with KSRC=<kernel source>).
+# altjit-bench and its built-in program set (bpf_flow too when built with KSRC=<kernel source>);
+# altjit-progs (what scheme each loaded program runs).
 PREFIX ?= /usr/local
 install: tools
 	install -D -m 0755 scripts/altjit-bench/altjit-bench $(DESTDIR)$(PREFIX)/bin/altjit-bench
 	install -d $(DESTDIR)$(PREFIX)/lib/altjit/bench
 	install -m 0644 scripts/altjit-bench/progs/*.bpf.o $(DESTDIR)$(PREFIX)/lib/altjit/bench/
+	install -D -m 0755 scripts/altjit-progs/altjit-progs $(DESTDIR)$(PREFIX)/bin/altjit-progs
 
 clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -f module/*.o module/.*.cmd
 	if [ -d scripts/altjit-bench ]; then $(MAKE) -C scripts/altjit-bench clean; fi
+	if [ -d scripts/altjit-progs ]; then $(MAKE) -C scripts/altjit-progs clean; fi
 
 check:
 	scripts/check
