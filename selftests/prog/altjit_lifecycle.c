@@ -22,10 +22,15 @@
  *	A program that tail-calls into a new prog array is loaded, and a program is inserted into
  *	another new one: the two ways altjit first records an array's owner ABI. Prints
  *	"load E update E" (0, or the errno of each).
+ *
+ *   altjit_lifecycle flip [-u USEC] [-s SECONDS]
+ *	Flip /sys/kernel/altjit/mode legacy -> optimized -> stock every USEC (500) microseconds
+ *	for SECONDS, as a SCHED_FIFO task, then leave it at optimized. Prints "flips N".
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +342,41 @@ static int cmd_owner(void)
 	return 0;
 }
 
+/*
+ * Flip the mode legacy -> optimized -> stock every USEC microseconds for SECONDS, as a real-time
+ * task: on the guests' single CPU it preempts a loader in the middle of its program's passes,
+ * which a plain shell loop, scheduled between the loader's time slices, rarely does.
+ */
+static int cmd_flip(int argc, char **argv)
+{
+	static const char *const modes[] = { "legacy", "optimized", "stock" };
+	struct sched_param sp = { .sched_priority = 1 };
+	double secs = 10, end;
+	long flips = 0, usec = 500;
+	int c;
+
+	while ((c = getopt(argc, argv, "u:s:")) != -1) {
+		if (c == 'u')
+			usec = atol(optarg);
+		else if (c == 's')
+			secs = atof(optarg);
+		else
+			return 2;
+	}
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		fprintf(stderr, "SCHED_FIFO: %s (flipping anyway)\n", strerror(errno));
+	end = now() + secs;
+	while (now() < end) {
+		if (write_text(MODE_PATH, modes[flips % 3]))
+			break;
+		flips++;
+		usleep(usec);
+	}
+	write_text(MODE_PATH, "optimized");
+	printf("flips %ld\n", flips);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -346,7 +386,9 @@ int main(int argc, char **argv)
 		return cmd_prog_array(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "owner"))
 		return cmd_owner();
+	if (argc >= 2 && !strcmp(argv[1], "flip"))
+		return cmd_flip(argc - 1, argv + 1);
 	fprintf(stderr, "usage: altjit_lifecycle subprogs [-n FUNCS] [-i ITERS] [-s SECONDS] |\n"
-		"       prog-array [-s SECONDS] [-e ENTRIES] | owner\n");
+		"       prog-array [-s SECONDS] [-e ENTRIES] | owner | flip [-u USEC] [-s SECONDS]\n");
 	return 2;
 }
