@@ -30,13 +30,14 @@ else
 		[ "$t" = test_exec ] && args=("$@")
 		"$here/$t" "${args[@]}" >"$log" 2>&1
 		rc=$?
-		# renumber into one stream; each program's own plan is dropped
+		# renumber into one stream; each program's own plan is compared with its points, then dropped
+		seen=0 plan=""
 		while IFS= read -r line; do
 			case $line in
-			"not ok "*) emit NOTOK "$t: ${line#not ok * - }" ;;
-			"ok "*"# SKIP"*) emit SKIP "$t: ${line#ok * - }" ;;
-			"ok "*) emit OK "$t: ${line#ok * - }" ;;
-			1..*) ;;
+			"not ok "*) seen=$((seen + 1)); emit NOTOK "$t: ${line#not ok * - }" ;;
+			"ok "*"# SKIP"*) seen=$((seen + 1)); emit SKIP "$t: ${line#ok * - }" ;;
+			"ok "*) seen=$((seen + 1)); emit OK "$t: ${line#ok * - }" ;;
+			1..*) plan=${line#1..} ;;
 			*) echo "# ${line#\# }" ;;
 			esac
 		done <"$log"
@@ -44,6 +45,10 @@ else
 		0 | 1) ;;
 		*) emit NOTOK "$t ran to its end (exit $rc)" ;;
 		esac
+		# A program that printed no point, or fewer than it planned, and exited 0 proved nothing.
+		if [ "$seen" = 0 ] || [ "$plan" != "$seen" ]; then
+			emit NOTOK "$t: its plan matches its points (plan '1..$plan', $seen points, exit $rc)"
+		fi
 	done
 fi
 
