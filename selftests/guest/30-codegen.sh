@@ -19,6 +19,9 @@ for s in ${AJ_SCHEMES:-legacy optimized}; do
 	dmesg_clear
 	run_test_bpf
 	diag "$s: $TB_SUMMARY"
+	# Zero tests run (test_bpf refused to load, printed no summary) would equal a broken baseline.
+	check "test_bpf ($s): ran, printed its summaries, passed tests ($TB_PASS)" \
+		[ "$TB_RUN" = 1 -a "$TB_PASS" -gt 0 -a "${BASE_PASS:-0}" -gt 0 ]
 	check_eq "test_bpf ($s): same pass count as stock" "$TB_PASS" "$BASE_PASS"
 	check_eq "test_bpf ($s): no failures" "$TB_FAIL" 0
 	# Never worse than stock: altjit may JIT what the stock JIT gives up on (5.10: one test).
