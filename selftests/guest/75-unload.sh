@@ -34,8 +34,9 @@ check "xdp1 was compiled by altjit" [ "${j:-0}" -ge 1 ]
 check "attach xdp1 to u_b (generic XDP)" bpftool net attach xdpgeneric pinned $BPFFS/u_xdp dev u_b
 check "load a test-run program (optimized)" bpftool prog load /altjit/bench/progs/calls.bpf.o $BPFFS/u_calls
 
-# The load: frames into u_a arrive at u_b's XDP program; test runs of u_calls in a loop.
-secs=$((CYCLES / 2 + 20))
+# The load: frames into u_a arrive at u_b's XDP program; test runs of u_calls in a loop. Both run
+# until the cycles below are over (SIGTERM ends them cleanly); the time limit is only a backstop.
+secs=$((CYCLES * 60 + 600))
 $STRESS send u_a $secs >/tmp/u_send.log 2>&1 &
 send_pid=$!
 $STRESS run $BPFFS/u_calls $secs >/tmp/u_run.log 2>&1 &
@@ -58,11 +59,20 @@ while [ $i -lt $CYCLES ]; do
 	if ! bpftool prog load $XDP $BPFFS/u_cyc type xdp >/dev/null 2>&1; then
 		bad=$((bad + 1)); diag "cycle $i: load failed"
 	fi
+	# The counters start at 0 with each insmod: every request of the cycle (xdp1, and whatever
+	# bpftool probes with) compiled by altjit's optimized frame, none handed to the stock JIT.
+	jc=$(aj_stat optimized_jited) rq=$(aj_stat requests)
+	if [ "${jc:-0}" -lt 1 ] || [ "$jc" != "$rq" ]; then
+		bad=$((bad + 1)); diag "cycle $i: optimized_jited $jc of $rq requests"
+	fi
 	rm -f $BPFFS/u_cyc
 	if ! rmmod altjit; then bad=$((bad + 1)); diag "cycle $i: rmmod failed"; break; fi
 done
-check_eq "$CYCLES insmod/load/rmmod cycles under load" "$i:$bad" "$CYCLES:0"
+check_eq "$CYCLES insmod/load/rmmod cycles under load, each program compiled by altjit" "$i:$bad" "$CYCLES:0"
 
+check "the test-run loop ran until the cycles ended" kill -0 $run_pid
+check "the packet sender ran until the cycles ended" kill -0 $send_pid
+kill -TERM $run_pid $send_pid 2>/dev/null || true
 if wait $run_pid; then rc=0; else rc=$?; fi
 diag "test-run loop: $(cat /tmp/u_run.log)"
 check_eq "test runs kept returning the same result through all of it" "$rc" 0

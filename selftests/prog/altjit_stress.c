@@ -12,7 +12,8 @@
  *	with EINVAL (counted by altjit as isolation_refused). kselftest TAP; exit 0 iff all passed.
  *
  *   altjit_stress run PIN SECONDS
- *	Run the pinned program through BPF_PROG_TEST_RUN in a loop for SECONDS; its return value
+ *	Run the pinned program through BPF_PROG_TEST_RUN in a loop for SECONDS (or until SIGTERM /
+ *	SIGINT, which end it as if the time were up); its return value
  *	must never change from the first run's. Prints "runs N mismatches M"; exit 0 iff M == 0.
  *
  *   altjit_stress load [-p PIN] [-c CONST]
@@ -21,8 +22,8 @@
  *	the sysctl tests (bpf_jit_enable, bpf_jit_harden, bpf_jit_kallsyms, bpf_jit_limit).
  *
  *   altjit_stress send IFNAME SECONDS
- *	Send small Ethernet/IPv4/UDP frames out of IFNAME (AF_PACKET) for SECONDS, for XDP
- *	programs on the peer of a veth pair. Prints "sent N".
+ *	Send small Ethernet/IPv4/UDP frames out of IFNAME (AF_PACKET) for SECONDS (or until
+ *	SIGTERM / SIGINT), for XDP programs on the peer of a veth pair. Prints "sent N".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -374,6 +375,21 @@ static int cmd_switch(int argc, char **argv)
 	return tap_finish();
 }
 
+/* run and send stop early, cleanly (their summary printed), on SIGTERM or SIGINT. */
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void stop_on_signal(void)
+{
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	double end;
@@ -388,8 +404,9 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "altjit_stress run: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
+	stop_on_signal();
 	end = now() + atof(argv[2]);
-	while (now() < end) {
+	while (!stop && now() < end) {
 		if (run(fd, &ret) || ret != first)
 			bad++;
 		runs++;
@@ -418,8 +435,9 @@ static int cmd_send(int argc, char **argv)
 		fprintf(stderr, "altjit_stress send: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
+	stop_on_signal();
 	end = now() + atof(argv[2]);
-	while (now() < end)
+	while (!stop && now() < end)
 		if (sendto(s, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) > 0)
 			sent++;
 	printf("sent %ld\n", sent);
