@@ -195,6 +195,8 @@ static int prog_frame(int fd)
 
 struct outcome {
 	long runs, mismatches, mixed_frames, not_jited, refused, other_errors, by_frame[2];
+	long wrong_handback;	/* loads altjit handed to the stock JIT for another reason than
+				   the mode or a legacy program with bpf2bpf calls and tail calls */
 };
 
 /* One load-run-free of kind k; expected results: want (filled slot), want_empty (empty slot). */
@@ -203,6 +205,7 @@ static void one(enum kind k, struct outcome *o, bool verbose)
 	struct bpf_insn buf[32];
 	int fd = -1, tfd = -1, map = -1, n, err, f, tf;
 	__u32 ret, key = 0, want;
+	long long unsup0 = read_stat("handed_back_unsupported"), err0 = read_stat("handed_back_error");
 
 	switch (k) {
 	case K_PLAIN:
@@ -268,6 +271,88 @@ static void one(enum kind k, struct outcome *o, bool verbose)
 		}
 	}
 out:
+	/*
+	 * Only one thing altjit does not compile here: legacy never takes a program with both
+	 * bpf2bpf calls and tail calls (handed back as unsupported). Anything else handed back
+	 * (unsupported, or an error) makes a program that looks optimized a stock one.
+	 */
+	if (read_stat("handed_back_error") != err0 ||
+	    (k != K_CALLS_TAIL && read_stat("handed_back_unsupported") != unsup0)) {
+		if (o->wrong_handback++ < 5)
+			diag("%s: handed to the stock JIT (unsupported %+lld, error %+lld)",
+			     kind_names[k], read_stat("handed_back_unsupported") - unsup0,
+			     read_stat("handed_back_error") - err0);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (tfd >= 0)
+		close(tfd);
+	if (map >= 0)
+		close(map);
+}
+
+/* The sum of the handed_back_* counters, or -1 when the stats cannot be read. */
+static long long handed_back(void)
+{
+	long long m = read_stat("handed_back_mode"), u = read_stat("handed_back_unsupported"),
+		  e = read_stat("handed_back_error");
+
+	return m < 0 || u < 0 || e < 0 ? -1 : m + u + e;
+}
+
+/*
+ * Under one fixed scheme, loads of every kind (legacy: but bpf2bpf calls with tail calls, which
+ * it leaves to the stock JIT): each JIT request (a whole program, or each pass over each
+ * subprogram) must be compiled by that scheme, none handed back to the stock JIT: the frame
+ * marker alone cannot tell an optimized program from one the stock JIT compiled.
+ */
+static void steady(const char *scheme, int legacy, long loads)
+{
+	char jited[NAME_LEN + 8];
+	struct outcome o = {};
+	long long r0, j0, h0, dr, dj, dh;
+	int err;
+
+	snprintf(jited, sizeof(jited), "%s_jited", scheme);
+	err = write_text(MODE_PATH, scheme);
+	r0 = read_stat("requests"), j0 = read_stat(jited), h0 = handed_back();
+	for (long i = 0; !err && i < loads; i++)
+		one(i % (legacy ? K_CALLS_TAIL : K_NR), &o, true);
+	dr = read_stat("requests") - r0, dj = read_stat(jited) - j0, dh = handed_back() - h0;
+	point(!err && o.runs == loads && !o.mismatches && !o.refused && !o.other_errors &&
+	      o.by_frame[legacy] == loads && !o.wrong_handback,
+	      "%s (fixed): %ld loads of every kind ran right with the %s frame (%ld ran, %ld wrong, "
+	      "%ld refused, %ld failed)", scheme, loads, legacy ? "legacy" : "non-legacy", o.runs,
+	      o.mismatches, o.refused, o.other_errors);
+	point(!err && r0 >= 0 && j0 >= 0 && h0 >= 0 && dr > 0 && dj == dr && dh == 0,
+	      "%s (fixed): every JIT request compiled by altjit (%s +%lld of %lld requests, "
+	      "handed back +%lld)", scheme, jited, dj, dr, dh);
+}
+
+/*
+ * A tail call from a program of one frame into one of the other: the caller's load must be
+ * refused with EINVAL and counted as isolation_refused.
+ */
+static void refuse(const char *target_scheme, const char *caller_scheme)
+{
+	struct bpf_insn buf[32];
+	int map, tfd = -1, fd = -1, n, err = 0;
+	long long r0 = read_stat("isolation_refused");
+	__u32 key = 0;
+
+	map = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "aj_pa", 4, 4, 1, NULL);
+	if (map >= 0 && !write_text(MODE_PATH, target_scheme)) {
+		tfd = load(prog_target, sizeof(prog_target) / sizeof(prog_target[0]), "aj_target");
+		if (tfd >= 0 && !bpf_map_update_elem(map, &key, &tfd, BPF_ANY) &&
+		    !write_text(MODE_PATH, caller_scheme)) {
+			n = build_tail(buf, map);
+			fd = load(buf, n, "aj_tail");
+			err = fd < 0 ? errno : 0;
+		}
+	}
+	point(tfd >= 0 && fd < 0 && err == EINVAL && read_stat("isolation_refused") - r0 == 1,
+	      "a %s program tail-calling a %s one is refused (EINVAL, isolation_refused +1): %s",
+	      caller_scheme, target_scheme, fd >= 0 ? "it loaded" : strerror(err));
 	if (fd >= 0)
 		close(fd);
 	if (tfd >= 0)
@@ -344,6 +429,11 @@ static int cmd_switch(int argc, char **argv)
 		write_text(JIT_ENABLE, "1");
 	}
 
+	steady("optimized", 0, 40);
+	steady("legacy", 1, 30);
+	refuse("legacy", "optimized");
+	refuse("optimized", "legacy");
+
 	unlink("/tmp/altjit_flips");
 	refused0 = read_stat("isolation_refused");
 	flipper = start_flipper();
@@ -370,8 +460,14 @@ static int cmd_switch(int argc, char **argv)
 	      o.by_frame[0]);
 	point(!o.not_jited, "every program was JIT'ed (%ld were not)", o.not_jited);
 	point(!o.other_errors, "no load failed for another reason (%ld)", o.other_errors);
-	point(refused0 < 0 || read_stat("isolation_refused") - refused0 == o.refused,
+	point(refused0 >= 0 && read_stat("isolation_refused") - refused0 == o.refused,
 	      "each refused tail-call load was an isolation refusal counted by altjit (%ld)", o.refused);
+	/* Under switching, a tail-call pair lands on two schemes often: never refusing is a bug. */
+	point(o.refused > 0, "tail-call pairs compiled under two frames were refused (%ld)", o.refused);
+	/* Only the mode (or legacy's one exception) may send a program to the stock JIT. */
+	point(!o.wrong_handback,
+	      "under switching, no program handed to the stock JIT but for the mode (%ld were)",
+	      o.wrong_handback);
 	return tap_finish();
 }
 
