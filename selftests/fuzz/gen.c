@@ -331,6 +331,122 @@ static void gen_ptr(struct gen *g)
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, t, 0, 0, rnd_imm(g));
 }
 
+static void reinit_args(struct gen *g, int from);
+static void bind(struct gen *g, uint32_t j);
+
+/* ---- kernel contexts: the packet, __sk_buff fields, map lookups ---- */
+
+/* __sk_buff offsets (UAPI): data, data_end, and u32 fields the same in every run of a set. */
+#define SKB_DATA	76
+#define SKB_DATA_END	80
+static const int16_t skb_fields[] = { 0, 8, 16, 48, 52, 56, 60, 64 };	/* len mark protocol cb[] */
+
+/*
+ * A scalar register from R(lo) up to load into, or -1; one to store from. lo: 4 past the
+ * scratch registers R1-R3 of a packet access, 6 after a helper call (R1-R5 are clobbered).
+ */
+static int pick_dst_from(struct gen *g, int lo)
+{
+	int r, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		r = lo + (int)rnd(g, 10 - lo);
+		if (is_scalar(g, r) && !(g->locked & (1u << r)))
+			return r;
+	}
+	return -1;
+}
+
+static int pick_src_from(struct gen *g, int lo)
+{
+	int r;
+
+	do
+		r = lo + (int)rnd(g, 10 - lo);
+	while (!is_scalar(g, r));
+	return r;
+}
+
+/* if (data + pkt_size <= data_end) { a load or store at data + off } with R1-R3 as scratch. */
+static void gen_pkt(struct gen *g)
+{
+	const struct ajf_opts *o = g->o;
+	uint32_t lg = rnd(g, 4), sz = 1u << lg, what = rnd(g, 3), j;
+	int16_t off;
+	int d;
+
+	if (g->ctxreg < 0 || g->fn || o->pkt_size < sz)
+		return;
+	off = (int16_t)(rnd(g, o->pkt_size / sz) * sz);
+	emit(g, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, g->ctxreg, SKB_DATA, 0);
+	emit(g, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, g->ctxreg, SKB_DATA_END, 0);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_1, 0, 0);
+	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, (int32_t)o->pkt_size);
+	j = g->n;
+	emit(g, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
+	d = pick_dst_from(g, 4);
+	if (what == 0 && d >= 0)
+		emit(g, BPF_LDX | BPF_MEM | size_code[lg], d, BPF_REG_1, off, 0);
+	else if (what == 1)
+		emit(g, BPF_STX | BPF_MEM | size_code[lg], BPF_REG_1, pick_src_from(g, 4), off, 0);
+	else
+		emit(g, BPF_ST | BPF_MEM | size_code[lg], BPF_REG_1, 0, off, rnd_imm(g));
+	bind(g, j);
+	g->info->has_pkt = true;
+	/* the pointers become scalars again, on both paths */
+	emit_set(g, BPF_REG_1);
+	emit_set(g, BPF_REG_2);
+	emit_set(g, BPF_REG_3);
+}
+
+static void gen_ctx_load(struct gen *g)
+{
+	int d = pick_dst(g);
+
+	if (g->ctxreg < 0)
+		return;
+	emit(g, BPF_LDX | BPF_MEM | BPF_W, d, g->ctxreg,
+	     skb_fields[rnd(g, sizeof(skb_fields) / sizeof(skb_fields[0]))], 0);
+}
+
+/*
+ * r0 = bpf_map_lookup_elem(&mem_map, &key) with key 0 (the region itself, through another
+ * pointer) or 1 (none: NULL); if (r0) a load, store or atomic through it; R0 a scalar again.
+ */
+static void gen_lookup(struct gen *g)
+{
+	const struct ajf_opts *o = g->o;
+	uint32_t lg = rnd(g, 4), sz = 1u << lg, what = rnd(g, 3), j;
+	int16_t off;
+	int d;
+
+	if (!o->mem_map || g->stack < 8 || o->ctx_size < 8)
+		return;
+	if (what == 2 && lg < 2)
+		lg += 2, sz = 1u << lg;
+	off = (int16_t)(rnd(g, o->ctx_size / sz) * sz);
+	emit(g, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -(int16_t)g->stack, chance(g, 85) ? 0 : 1);
+	emit_ld_imm64(g, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)o->mem_map_fd);
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -(int32_t)g->stack);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	j = g->n;
+	emit(g, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	d = pick_dst_from(g, 6);
+	if (what == 0 && d >= 0)
+		emit(g, BPF_LDX | BPF_MEM | size_code[lg], d, BPF_REG_0, off, 0);
+	else if (what == 2)
+		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], BPF_REG_0, pick_src_from(g, 6), off,
+		     BPF_ADD);
+	else
+		emit(g, BPF_STX | BPF_MEM | size_code[lg], BPF_REG_0, pick_src_from(g, 6), off, 0);
+	bind(g, j);
+	emit_set(g, BPF_REG_0);
+	reinit_args(g, 1);
+	g->info->has_call = true;
+	g->info->has_lookup = true;
+}
+
 /* ---- calls ---- */
 
 static void reinit_args(struct gen *g, int from)
@@ -533,6 +649,17 @@ static void gen_item(struct gen *g)
 	/* not in loops: loops of calls of loops would make run times multiply */
 	if (g->o->nr_subprogs && g->fn < g->o->nr_subprogs && !g->loops && chance(g, 5))
 		return gen_subcall(g);
+	/* drawn only when asked for: the programs of other options stay what they were */
+	if (has(g, AJF_PKT | AJF_CTX_LOAD | AJF_LOOKUP) && chance(g, 12)) {
+		uint32_t k = rnd(g, 3);
+
+		if (k == 0 && has(g, AJF_PKT))
+			return gen_pkt(g);
+		if (k == 1 && has(g, AJF_CTX_LOAD))
+			return gen_ctx_load(g);
+		if (k == 2 && has(g, AJF_LOOKUP))
+			return gen_lookup(g);
+	}
 	for (tries = 0; tries < 64; tries++) {
 		uint32_t k = rnd(g, 100);
 
@@ -604,7 +731,7 @@ void ajf_opts_default(struct ajf_opts *o)
 
 static uint32_t fn_max_len(const struct ajf_opts *o, uint32_t len, uint32_t stack)
 {
-	return 96 + 2 * len + stack / 4 + o->ctx_size / 8 + 24 * (o->max_depth + 1);
+	return 96 + 2 * len + stack / 2 + o->ctx_size / 2 + 24 * (o->max_depth + 1);
 }
 
 static uint32_t sub_len(const struct ajf_opts *o)
@@ -676,19 +803,32 @@ static void gen_function(struct gen *g, uint32_t fn)
 		emit(g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
 		emit(g, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_0, r, 0, 0);
 	}
-	if (o->ctx_write && g->memreg >= 0)
+	if (o->ctx_write && g->memreg >= 0 && o->dump_off) {
+		for (r = 0; r <= 9; r++)
+			if (is_scalar(g, r))
+				emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, r,
+				     (int16_t)(o->dump_off + 8 * r), 0);
+		/* what the body stored into the region, read back */
+		for (off = 0; off + 8 <= o->ctx_size; off += 8) {
+			emit(g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, g->memreg, (int16_t)off, 0);
+			emit(g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
+			emit(g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
+		}
+	} else if (o->ctx_write && g->memreg >= 0) {
 		for (r = 0, off = 0; r <= 9 && off + 8 <= o->ctx_size; r++)
 			if (is_scalar(g, r)) {
 				emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, r, (int16_t)off, 0);
 				off += 8;
 			}
+	}
 	for (off = 8; off <= g->stack; off += 8) {
 		emit(g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -(int16_t)off, 0);
 		emit(g, BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193);
 		emit(g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0);
 	}
 	if (o->store_r0 && o->ctx_write && g->memreg >= 0 && o->ctx_size >= 8)
-		emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, BPF_REG_0, 0, 0);
+		emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, BPF_REG_0,
+		     (int16_t)(o->dump_off ? o->dump_off + 80 : 0), 0);
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
@@ -718,7 +858,8 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 	if (o->classes & AJF_CALL)
 		for (k = 0; k < o->nr_helpers; k++)
 			ctx_helpers |= o->helpers[k].ctx_args != 0;
-	g.need_ctx = (o->ctx_size && !o->mem_map) || (o->classes & AJF_TAIL_CALL) || ctx_helpers;
+	g.need_ctx = (o->ctx_size && !o->mem_map) || (o->classes & AJF_TAIL_CALL) || ctx_helpers ||
+		     (o->classes & (AJF_PKT | AJF_CTX_LOAD));
 
 	for (fn = 0; fn <= o->nr_subprogs; fn++)
 		gen_function(&g, fn);

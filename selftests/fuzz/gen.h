@@ -58,6 +58,12 @@
 #define AJF_PTR		(1u << 14)	/* loads/stores through a pointer copy in any register */
 #define AJF_V4		(1u << 15)	/* cpu v4 (kernels >= 6.6): sdiv/smod, movsx, ldsx, bswap, gotol */
 #define AJF_ALL		((1u << 16) - 1)
+/* For loading into a kernel as SCHED_CLS (not in AJF_ALL: the host's stand-in has no skb). */
+#define AJF_PKT		(1u << 16)	/* direct packet access: skb->data/data_end from the ctx,
+					   a bounds check, a load or store in [0, pkt_size) */
+#define AJF_CTX_LOAD	(1u << 17)	/* u32 loads of __sk_buff fields (len, mark, cb[]...) */
+#define AJF_LOOKUP	(1u << 18)	/* bpf_map_lookup_elem(mem_map_fd, key on the stack): a load,
+					   store or atomic through the returned pointer, NULL checked */
 #define AJF_DEFAULT	(AJF_ALL & ~(AJF_CALL | AJF_TAIL_CALL | AJF_V4))
 
 /*
@@ -101,6 +107,14 @@ struct ajf_opts {
 	uint32_t nr_subprogs;		/* bpf2bpf: functions after the main one, <= AJF_MAX_SUBPROGS */
 	uint32_t sub_len;		/* body size of each of them (0: len / 2) */
 	uint32_t sub_stack_size;	/* bytes of stack each of them uses, multiple of 8 */
+	/*
+	 * The epilogue's register dump (and store_r0's R0) at region offset dump_off instead of 0:
+	 * R0-R9 at dump_off + 8 * r, R0 last at dump_off + 80, so it never overwrites what the body
+	 * stored in [0, ctx_size) (which the epilogue then folds into R0 as it does the stack). The
+	 * region must have dump_off + 88 bytes. 0: the old dump over [0, ctx_size).
+	 */
+	uint32_t dump_off;
+	uint32_t pkt_size;		/* AJF_PKT: bytes of packet the bounds check asks for */
 	bool tail_call_main_only;	/* tail calls only in the main function (kernels whose counter is
 					   passed by value into subprograms: a subprogram's tail-call
 					   chain starts again at each call, exponentially) */
@@ -114,6 +128,8 @@ struct ajf_info {
 	bool has_tail_call;		/* tail calls */
 	bool has_loop;			/* back edges */
 	bool has_pseudo_call;		/* bpf2bpf calls */
+	bool has_pkt;			/* AJF_PKT accesses */
+	bool has_lookup;		/* AJF_LOOKUP map lookups */
 	uint32_t nr_funcs;		/* functions: 1 + opts.nr_subprogs */
 	uint32_t func_start[1 + AJF_MAX_SUBPROGS];	/* first instruction of each */
 };
