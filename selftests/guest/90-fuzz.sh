@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # Differential fuzzing (issue 4, point 7): selftests/prog/altjit_fuzz generates random
 # verifier-accepted program sets (selftests/fuzz/gen.c) and runs each under the kernel's
-# interpreter, the stock JIT and altjit's legacy and optimized schemes, comparing return values,
-# the map value the programs write and the packet. The regression seeds of 90-fuzz.seeds run
+# interpreter, the stock JIT and altjit's legacy and optimized schemes (one seed in four with
+# bpf_jit_harden=2), comparing return values, the whole map value the programs store to (read back
+# after the run) and the packet they read and write. The regression seeds of 90-fuzz.seeds run
 # first. Its TAP points become points of this script.
 #   FUZZ_COUNT=5000   seeds per kernel (make check)
 #   FUZZ_SEED=1       first seed

@@ -6,16 +6,21 @@
  *
  * For each seed, selftests/fuzz/gen.c makes a set of one to three SCHED_CLS programs (ALU, JMP,
  * bounded loops, stack and map-value memory, atomics, helper calls, bpf2bpf calls, tail calls
- * through a real prog array that also holds the set's programs). The set is loaded and run
- * (BPF_PROG_TEST_RUN, once, on a fixed packet) under the kernel's interpreter
- * (bpf_jit_enable=0), the stock JIT, altjit's legacy and optimized schemes
- * (/sys/kernel/altjit/mode), each time with a fresh prog array and memory map; what a run
- * leaves is compared: the return value, the 64-byte map value the programs write (their
- * registers and, at offset 0, a fold of every register and stack slot) and the packet.
+ * through a real prog array that also holds the set's programs, direct packet access through
+ * skb->data/data_end, loads of __sk_buff fields, bpf_map_lookup_elem and accesses through the
+ * pointer it returns). The set is loaded and run (BPF_PROG_TEST_RUN, once, on a fixed packet)
+ * under the kernel's interpreter (bpf_jit_enable=0), the stock JIT, altjit's legacy and
+ * optimized schemes (/sys/kernel/altjit/mode), each time with a fresh prog array and memory map;
+ * one seed in HARDEN_EVERY is loaded with net.core.bpf_jit_harden=2 (constant blinding) under
+ * every JIT. What a run leaves is compared: the return value, the whole map value (the 64 bytes
+ * the programs load from, store and update atomically, read back after the run; then each
+ * function's register dump and final R0, a fold of every register, stack slot and of those 64
+ * bytes) and the packet. A scheme that cannot be selected for a set fails its point.
  *
  * The reference is the interpreter where it can run the set (it cannot run programs with both
  * bpf2bpf calls and tail calls: those are compared with the stock JIT); the stock JIT is
- * compared with it too. Programs with both bpf2bpf calls and tail calls are never compiled
+ * compared with it too, and any difference fails but the one documented kernel divergence
+ * (known_divergence()). Programs with both bpf2bpf calls and tail calls are never compiled
  * legacy (altjit gives them to the stock JIT), so a legacy prog array cannot hold them: such
  * sets skip legacy. A program the verifier refuses under the first scheme is a generator bug:
  * counted, its log's tail printed, not run.
@@ -46,7 +51,11 @@
 
 #define MEM_FD		100	/* the array map the programs write (fixed fds: generated once) */
 #define PA_FD		101	/* the prog array */
-#define MEM_SIZE	64
+#define MEM_SIZE	64	/* the area the programs load from, store and atomically update */
+#define DUMP_OFF	MEM_SIZE	/* then each function's register dump (R0-R9) and final R0 */
+#define VAL_SIZE	(DUMP_OFF + 88)	/* the whole map value, compared after each run */
+#define HARDEN_EVERY	4	/* one seed in this many runs with net.core.bpf_jit_harden=2 */
+#define HARDEN		"/proc/sys/net/core/bpf_jit_harden"
 #define PKT_SIZE	64
 #define NSLOTS		4
 #define MAX_SET		3
@@ -96,7 +105,8 @@ struct progset {
 	int slot[NSLOTS];		/* program in prog array slot i, or -1 */
 	bool calls_and_tail;		/* a program with bpf2bpf calls and tail calls */
 	bool interp_stack_bug;		/* would overflow the interpreter's stack on 6.9+ (see below) */
-	uint8_t mem_init[MEM_SIZE];
+	bool harden;			/* JIT'ed with constant blinding (bpf_jit_harden=2) */
+	uint8_t mem_init[VAL_SIZE];
 	uint8_t pkt[PKT_SIZE];
 	struct bpf_insn insns[MAX_SET][MAX_INSNS];	/* last: make_set clears what is above */
 };
@@ -124,7 +134,7 @@ static bool make_set(uint64_t seed, struct progset *ps)
 		int n;
 
 		ajf_opts_default(&o);
-		o.classes = AJF_ALL & ~AJF_V4;
+		o.classes = (AJF_ALL & ~AJF_V4) | AJF_PKT | AJF_CTX_LOAD | AJF_LOOKUP;
 		if ((kmajor > 6 || (kmajor == 6 && kminor >= 6)) && !no_v4)
 			o.classes |= AJF_V4;
 		if (x % 5 == 0)
@@ -153,6 +163,8 @@ static bool make_set(uint64_t seed, struct progset *ps)
 		o.mem_map_fd = MEM_FD;
 		o.atomic_add_only = kmajor < 5 || (kmajor == 5 && kminor < 12);
 		o.store_r0 = true;
+		o.dump_off = DUMP_OFF;
+		o.pkt_size = PKT_SIZE;
 		/* before 6.10 (tail_call_cnt_ptr), stock too counts tail calls by value */
 		o.tail_call_main_only = kmajor < 6 || (kmajor == 6 && kminor < 10);
 		o.helpers = helpers;
@@ -186,8 +198,9 @@ static bool make_set(uint64_t seed, struct progset *ps)
 				ps->interp_stack_bug = true;
 		}
 	}
-	for (k = 0; k < MEM_SIZE; k++)
+	for (k = 0; k < VAL_SIZE; k++)
 		ps->mem_init[k] = (uint8_t)mix(&r);
+	ps->harden = seed % HARDEN_EVERY == HARDEN_EVERY - 1;
 	/* Ethernet, IPv4 ethertype, then noise */
 	for (k = 0; k < PKT_SIZE; k++)
 		ps->pkt[k] = (uint8_t)mix(&r);
@@ -206,11 +219,14 @@ static void dump_set(const struct progset *ps)
 	       ps->nprogs);
 	for (k = 0; k < NSLOTS; k++)
 		printf(" %d", ps->slot[k]);
-	printf(" (map fds: memory %d, prog array %d)\n", MEM_FD, PA_FD);
+	printf(" (map fds: memory %d, prog array %d)%s\n", MEM_FD, PA_FD,
+	       ps->harden ? "; bpf_jit_harden=2" : "");
 	for (k = 0; k < ps->nprogs; k++) {
 		uint32_t f;
 
-		printf("# program %u (%u insns%s%s%s), functions at", k, ps->len[k],
+		printf("# program %u (%u insns%s%s%s%s%s), functions at", k, ps->len[k],
+		       ps->info[k].has_pkt ? ", packet access" : "",
+		       ps->info[k].has_lookup ? ", map lookups" : "",
 		       ps->info[k].has_call ? ", helper calls" : "",
 		       ps->info[k].has_pseudo_call ? ", bpf2bpf calls" : "",
 		       ps->info[k].has_tail_call ? ", tail calls" : "");
@@ -301,7 +317,7 @@ struct result {
 	int err;		/* load/run errno (0: ran) */
 	const char *what;	/* where it failed */
 	__u32 retval;
-	uint8_t mem[MEM_SIZE];
+	uint8_t mem[VAL_SIZE];
 	uint8_t pkt[256];
 	__u32 pkt_len;
 	int fds[MAX_SET];
@@ -310,7 +326,7 @@ struct result {
 
 static int fresh_maps(void)
 {
-	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ajf_mem", 4, MEM_SIZE, 1, NULL);
+	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ajf_mem", 4, VAL_SIZE, 1, NULL);
 	int p = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "ajf_pa", 4, 4, NSLOTS, NULL);
 	int ret = 0;
 
@@ -415,7 +431,7 @@ static const char *differ(const struct result *want, const struct result *got, c
 		snprintf(buf, len, "retval: expected 0x%08x, got 0x%08x", want->retval, got->retval);
 		return buf;
 	}
-	for (k = 0; k < MEM_SIZE; k++)
+	for (k = 0; k < VAL_SIZE; k++)
 		if (got->mem[k] != want->mem[k]) {
 			uint64_t a, b;
 
@@ -457,6 +473,9 @@ struct tally {
 	long programs, sets, rejected, runs[S_NR], mismatches[S_NR], vs_stock[S_NR], skipped[S_NR];
 	long interp_jited, interp_stack_bug, divergences, regress, regress_mismatch, mem_written, tail_sets, call_sets, helper_sets;
 	long handed_back[S_NR];		/* sets with a program altjit gave to the stock JIT */
+	long mode_failed[S_NR];		/* sets not run: the scheme could not be selected */
+	long known_div, new_div;	/* stock vs interpreter: documented kernel divergences, others */
+	long pkt_sets, lookup_sets, hardened, pkt_written;
 	long wrong_jit[S_NR];		/* stock runs compiled by altjit */
 	uint32_t retvals[64];		/* distinct reference return values seen (up to 64) */
 	int nretvals;
@@ -506,6 +525,29 @@ static void progress(uint64_t seed, const char *what)
 	}
 	if (verbose)
 		fprintf(stderr, "# %s", buf);
+}
+
+/*
+ * The stock JIT's own difference from the interpreter, documented (90-fuzz.seeds, seeds 4028 and
+ * 4792 of the generator before packet access): 6.12's x86 JIT counts a tail call only when the
+ * prog array slot is populated ("Inc tail_call_cnt if the slot is populated", in both its direct
+ * and indirect tail calls, arch/x86/net/bpf_jit_comp.c), while the interpreter counts before it
+ * looks at the slot (kernel/bpf/core.c, JMP_TAIL_CALL); 5.10's and 6.1's JIT count as the
+ * interpreter does (0 differences in 5000 sets each). So on 6.12+ a chain that tries empty slots
+ * reaches the limit of 33 sooner in the interpreter. Only a set with
+ * tail calls and an empty slot below max_entries can show it; any other difference between the
+ * stock JIT and the interpreter is unexplained and fails.
+ */
+static bool known_divergence(const struct progset *ps)
+{
+	bool tail = false, hole = false;
+	uint32_t k;
+
+	for (k = 0; k < ps->nprogs; k++)
+		tail |= ps->info[k].has_tail_call;
+	for (k = 0; k < NSLOTS; k++)
+		hole |= ps->slot[k] < 0;
+	return (kmajor > 6 || (kmajor == 6 && kminor >= 12)) && tail && hole;
 }
 
 /* Fuzz one seed; true when some scheme disagreed. */
@@ -563,8 +605,12 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 			t->skipped[s]++;
 			continue;
 		}
-		if (set_scheme(s)) {
-			t->skipped[s]++;
+		if (set_scheme(s) || write_text(HARDEN, ps->harden ? "2" : "0")) {
+			/* a set not run because its scheme could not be set is a failure, not a skip */
+			t->mode_failed[s]++;
+			if (t->mode_failed[s] < 4)
+				printf("# seed %llu: %s: cannot select it: %s\n", (unsigned long long)seed,
+				       scheme_names[s], strerror(errno));
 			continue;
 		}
 		progress(seed, scheme_names[s]);
@@ -595,7 +641,9 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 	if (res[ref].ran) {
 		int i;
 
+		/* the area the bodies store to, not the register dump */
 		t->mem_written += !!memcmp(res[ref].mem, ps->mem_init, MEM_SIZE);
+		t->pkt_written += res[ref].pkt_len != PKT_SIZE || memcmp(res[ref].pkt, ps->pkt, PKT_SIZE);
 		for (i = 0; i < t->nretvals && t->retvals[i] != res[ref].retval; i++)
 			;
 		if (i == t->nretvals && i < 64)
@@ -613,6 +661,14 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		if (ps->info[k].has_call)
 			break;
 	t->helper_sets += k < ps->nprogs;
+	for (k = 0; k < ps->nprogs; k++)
+		if (ps->info[k].has_pkt)
+			break;
+	t->pkt_sets += k < ps->nprogs;
+	for (k = 0; k < ps->nprogs; k++)
+		if (ps->info[k].has_lookup)
+			break;
+	t->lookup_sets += k < ps->nprogs;
 	if (!res[ref].ran) {
 		/* the reference itself failed to run: every scheme counts it */
 		printf("# seed %llu: %s: %s failed: %s\n", (unsigned long long)seed, scheme_names[ref],
@@ -630,8 +686,18 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		    differ(&res[S_INTERP], &res[S_STOCK], why2, sizeof(why2));
 	if (stock_div) {
 		t->divergences++;
-		printf("# kernel divergence, seed %llu kernel %d.%d: stock JIT vs interpreter: %s\n",
-		       (unsigned long long)seed, kmajor, kminor, why2);
+		if (known_divergence(ps)) {
+			t->known_div++;
+			printf("# kernel divergence (documented: empty-slot tail calls, 6.12+), seed %llu kernel %d.%d: stock JIT vs interpreter: %s\n",
+			       (unsigned long long)seed, kmajor, kminor, why2);
+		} else {
+			t->new_div++;
+			bad = true;
+			printf("# UNEXPLAINED divergence, seed %llu kernel %d.%d: stock JIT vs interpreter: %s\n",
+			       (unsigned long long)seed, kmajor, kminor, why2);
+			if (t->reported++ < 20)
+				dump_set(ps);
+		}
 	}
 	for (s = 0; s < S_NR && res[ref].ran; s++) {
 		const char *d;
@@ -662,6 +728,8 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		t->regress++;
 		t->regress_mismatch += bad;
 	}
+	write_text(HARDEN, "0");
+	t->hardened += ps->harden;
 	for (s = 0; s < S_NR; s++)
 		close_result(&res[s]);
 	return bad;
@@ -681,7 +749,7 @@ int main(int argc, char **argv)
 	unsigned long long first = 1, count = 0;
 	double seconds = 0, t0;
 	const char *seedfile = NULL;
-	char mode0[64] = "", jit0[16] = "1";
+	char mode0[64] = "", jit0[16] = "1", harden0[16] = "0";
 	struct tally t = { 0 };
 	long long legacy0, opt0;
 	double rate;
@@ -712,6 +780,7 @@ int main(int argc, char **argv)
 	kernel_version();
 	libbpf_set_print(NULL);
 	read_line(JIT_ENABLE, jit0, sizeof(jit0));
+	read_line(HARDEN, harden0, sizeof(harden0));
 	if (read_line(MODE_PATH, mode0, sizeof(mode0)) && (!only || strstr(only, "legacy") ||
 							       strstr(only, "optimized"))) {
 		point(false, "altjit is loaded (%s)", MODE_PATH);
@@ -754,6 +823,7 @@ int main(int argc, char **argv)
 
 	/* put back what was there */
 	write_text(JIT_ENABLE, jit0);
+	write_text(HARDEN, harden0);
 	{
 		char names[MAX_SCHEMES][NAME_LEN];
 		int cur;
@@ -771,15 +841,17 @@ int main(int argc, char **argv)
 	      t.sets, t.programs, t.rejected, rate, MAX_REJECT_RATE);
 	for (s = 0; s < S_NR; s++)
 		if (s == S_STOCK && t.runs[S_INTERP])
-			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
-			      "stock: ran %ld sets (%ld skipped); %ld differ from the interpreter (the kernel's own divergences, listed above)",
-			      t.runs[s], t.skipped[s], t.divergences);
+			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s] && !t.mode_failed[s] &&
+			      !t.new_div,
+			      "stock: ran %ld sets (%ld skipped, %ld could not select it); %ld differ from the interpreter: %ld documented kernel divergences, %ld unexplained",
+			      t.runs[s], t.skipped[s], t.mode_failed[s], t.divergences, t.known_div,
+			      t.new_div);
 		else if (only && !strstr(only, scheme_names[s]))
 			skip("not asked for (-S)", "%s", scheme_names[s]);
 		else
-			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s],
-			      "%s: %ld mismatches in %ld runs (%ld sets skipped)", scheme_names[s],
-			      t.mismatches[s], t.runs[s], t.skipped[s]);
+			point(scheme_ok[s] && t.runs[s] > 0 && !t.mismatches[s] && !t.mode_failed[s],
+			      "%s: %ld mismatches in %ld runs (%ld sets skipped, %ld could not select it)",
+			      scheme_names[s], t.mismatches[s], t.runs[s], t.skipped[s], t.mode_failed[s]);
 	point(!t.interp_jited, "interpreter runs were not JIT'ed (%ld were)", t.interp_jited);
 	if (scheme_ok[S_STOCK] && t.runs[S_STOCK])
 		point(!t.wrong_jit[S_STOCK], "stock runs were compiled by the stock JIT (%ld sets were not)",
@@ -791,10 +863,11 @@ int main(int argc, char **argv)
 	if (t.interp_stack_bug)
 		printf("# %ld sets skipped the interpreter: tail calls into larger stacks (6.9+ interpreter stack bug)\n",
 		       t.interp_stack_bug);
-	point(t.sets && t.mem_written * 10 >= t.sets * 9 && t.nretvals >= (t.sets < 64 ? t.sets / 2 : 32),
-	      "the programs did something: %ld/%ld sets wrote the map value, %d%s distinct return values; %ld sets with tail calls, %ld with bpf2bpf calls, %ld with helper calls",
-	      t.mem_written, t.sets, t.nretvals, t.nretvals == 64 ? "+" : "", t.tail_sets, t.call_sets,
-	      t.helper_sets);
+	point(t.sets && t.mem_written * 2 >= t.sets && t.nretvals >= (t.sets < 64 ? t.sets / 2 : 32) &&
+	      (t.sets < 50 || (t.pkt_written && t.lookup_sets && t.hardened)),
+	      "the programs did something: %ld/%ld sets stored into the map value's first %d bytes, %d%s distinct return values; %ld sets with tail calls, %ld with bpf2bpf calls, %ld with helper calls, %ld with packet access (%ld wrote the packet), %ld with map lookups; %ld run with bpf_jit_harden=2",
+	      t.mem_written, t.sets, MEM_SIZE, t.nretvals, t.nretvals == 64 ? "+" : "", t.tail_sets,
+	      t.call_sets, t.helper_sets, t.pkt_sets, t.pkt_written, t.lookup_sets, t.hardened);
 	if (scheme_ok[S_LEGACY] && scheme_ok[S_OPT])
 		point(read_stat("legacy_jited") > legacy0 && read_stat("optimized_jited") > opt0,
 		      "altjit compiled them: legacy_jited +%lld, optimized_jited +%lld",
