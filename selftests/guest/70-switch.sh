@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # Live switching (issue 4.2): while this CPU loads, runs and frees a mix of programs (plain,
 # bpf2bpf calls, tail calls, tail calls from subprograms), a second process flips the mode at
-# least AJ_SWITCH_FLIPS (20000) times (47808 in a 6.12 guest under TCG). Results must match the
+# least AJ_SWITCH_FLIPS (20000) times (under TCG: 47808 on 6.12, 33152 on 6.1, 32640 on 5.10). Results must match the
 # interpreter, every program must carry one frame in all its functions, mismatched tail-call pairs
 # must be refused (some must have been, and a deliberate one is), and no program may go to the
 # stock JIT but for the mode: first, under a fixed optimized and legacy mode, altjit's counters
