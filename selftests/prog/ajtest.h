@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -35,6 +36,15 @@
 #define JIT_ENABLE	"/proc/sys/net/core/bpf_jit_enable"
 #define NAME_LEN	32	/* a scheme's name, with its NUL */
 #define MAX_SCHEMES	8	/* names the mode file may offer */
+
+/* Monotonic seconds. */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* ---- TAP ---- */
 

@@ -68,14 +68,6 @@ static const char *const scheme_names[S_NR] = { "interpreter", "stock", "legacy"
 static bool verbose, dump_all, no_v4;
 static int kmajor, kminor;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static uint64_t mix(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

@@ -1405,14 +1405,6 @@ static void *swap_thread(void *arg)
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void check_swapping(struct set *s, const char *label)
 {
 	struct lprog dd = { .fd = -1 };
