@@ -72,6 +72,35 @@ static int run_image(const void *image, void *ctx, uint64_t *r0, uint64_t *bad)
 	return 0;
 }
 
+/*
+ * Run a JIT'ed image on jctx and compare with the reference interpreter's result (want_r0, rctx):
+ * 0 when they agree, else -1 with why saying how they differ.
+ */
+static int check_image(const void *image, uint8_t *jctx, const uint8_t *rctx, uint64_t want_r0,
+		       char *why, size_t size)
+{
+	uint64_t r0 = 0, bad = 0;
+	unsigned int k;
+	int sig = run_image(image, jctx, &r0, &bad);
+
+	if (sig)
+		snprintf(why, size, "the image died: %s", sig == SIGALRM ? "hung" : strsignal(sig));
+	else if (bad)
+		snprintf(why, size, "callee-saved registers not restored: mask 0x%llx",
+			 (unsigned long long)bad);
+	else if (r0 != want_r0)
+		snprintf(why, size, "r0: expected 0x%llx, got 0x%llx", (unsigned long long)want_r0,
+			 (unsigned long long)r0);
+	else if (memcmp(jctx, rctx, CTX_SIZE)) {
+		for (k = 0; k < CTX_SIZE && jctx[k] == rctx[k]; k++)
+			;
+		snprintf(why, size, "ctx byte %u: expected 0x%02x, got 0x%02x", k, rctx[k], jctx[k]);
+	} else
+		return 0;
+	return -1;
+}
+
+
 /* ---- one comparison ---- */
 
 struct variant {
@@ -124,10 +153,9 @@ static int compare(const struct progset *ps, const struct variant *v, bool direc
 	uint8_t jctx[CTX_SIZE] __attribute__((aligned(8)));
 	uint8_t rctx[CTX_SIZE] __attribute__((aligned(8)));
 	char why[256] = "";
-	uint64_t r0 = 0, bad = 0;
 	void *array;
 	uint32_t k;
-	int sig, err, n, ret = -1;
+	int err, n, ret = -1;
 
 	host_target(&t, v->hv);
 	array = host_array_new(ps->max_entries);
@@ -194,21 +222,7 @@ static int compare(const struct progset *ps, const struct variant *v, bool direc
 		stat_direct += jits[k].nr_pokes;
 		stat_insns += ps->len[k];
 	}
-	sig = run_image(jits[0].image, jctx, &r0, &bad);
-	if (sig)
-		snprintf(why, sizeof(why), "the image died: %s", sig == SIGALRM ? "hung" : strsignal(sig));
-	else if (bad)
-		snprintf(why, sizeof(why), "callee-saved registers not restored: mask 0x%llx",
-			 (unsigned long long)bad);
-	else if (r0 != res.r0)
-		snprintf(why, sizeof(why), "r0: expected 0x%llx, got 0x%llx", (unsigned long long)res.r0,
-			 (unsigned long long)r0);
-	else if (memcmp(jctx, rctx, CTX_SIZE)) {
-		for (k = 0; k < CTX_SIZE && jctx[k] == rctx[k]; k++)
-			;
-		snprintf(why, sizeof(why), "ctx byte %u: expected 0x%02x, got 0x%02x", k, rctx[k], jctx[k]);
-	} else
-		ret = 0;
+	ret = check_image(jits[0].image, jctx, rctx, res.r0, why, sizeof(why));
 out:
 	if (ret && (*reported)++ < 2) {
 		printf("# MISMATCH %s [%s %s%s]: %s\n", what, v->frame->name, host_variant_name(v->hv),
@@ -863,8 +877,7 @@ static int run_calls_seed(uint64_t seed, const struct variant *v, int *reported)
 	uint32_t depth[1 + AJF_MAX_SUBPROGS], f, i, c, end;
 	static const uint32_t stacks[] = { 0, 8, 24, 64 };
 	char why[256] = "";
-	uint64_t r0 = 0, bad = 0;
-	int len, n, err, sig, ret = -1;
+	int len, n, err, ret = -1;
 
 	ajf_opts_default(&o);
 	o.classes = AJF_ALL & ~AJF_TAIL_CALL;
@@ -938,21 +951,7 @@ static int run_calls_seed(uint64_t seed, const struct variant *v, int *reported)
 	stat_runs++;
 	stat_steps += res.steps;
 	stat_insns += (uint64_t)len;
-	sig = run_image(cjits[0].image, jctx, &r0, &bad);
-	if (sig)
-		snprintf(why, sizeof(why), "the image died: %s", sig == SIGALRM ? "hung" : strsignal(sig));
-	else if (bad)
-		snprintf(why, sizeof(why), "callee-saved registers not restored: mask 0x%llx",
-			 (unsigned long long)bad);
-	else if (r0 != res.r0)
-		snprintf(why, sizeof(why), "r0: expected 0x%llx, got 0x%llx", (unsigned long long)res.r0,
-			 (unsigned long long)r0);
-	else if (memcmp(jctx, rctx, CTX_SIZE)) {
-		for (i = 0; i < CTX_SIZE && jctx[i] == rctx[i]; i++)
-			;
-		snprintf(why, sizeof(why), "ctx byte %u: expected 0x%02x, got 0x%02x", i, rctx[i], jctx[i]);
-	} else
-		ret = 0;
+	ret = check_image(cjits[0].image, jctx, rctx, res.r0, why, sizeof(why));
 out:
 	if (ret && (*reported)++ < 2) {
 		printf("# MISMATCH calls seed %llu [%s %s]: %s\n", (unsigned long long)seed,
