@@ -34,12 +34,12 @@ static inline void aj_stat_inc(enum altjit_stat s)
  * the kernel's own (compat.h declares the one the kernel keeps static).
  */
 #define AJ_KSYMS_REST(X)							\
-	X(bpf_jit_blind_constants, 1)						\
-	X(bpf_jit_prog_release_other, 1)					\
+	AJ_KSYMS_BLIND(X)							\
 	X(bpf_prog_fill_jited_linfo, 1)						\
 	X(bpf_int_jit_compile, 1)						\
 	X(bpf_jit_free, 1)							\
 	AJ_KSYMS_COMPAT(X)							\
+	AJ_KSYMS_SELECT(X)							\
 	AJ_KSYMS_IMAGE(X)							\
 	X(__bpf_arch_text_poke, 0)						\
 	AJ_KSYMS_MITIGATION(X)
@@ -67,13 +67,14 @@ int altjit_hook_install(void);
 void altjit_hook_remove(void);
 void altjit_enter(void);
 void altjit_leave(void);
-struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog);
-struct bpf_prog *altjit_orig_select_runtime(struct bpf_prog *fp, int *err);
+struct bpf_prog *altjit_stock_jit(struct bpf_verifier_env *env, struct bpf_prog *prog);
+struct bpf_prog *altjit_orig_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp,
+					    int *err);
 bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp);
 void altjit_orig_jit_free(struct bpf_prog *prog);
 
 /* isolation.c: programs whose tail-call entries differ never share a prog array. */
-struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err);
+struct bpf_prog *aj_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp, int *err);
 bool aj_map_compatible(void *map, const struct bpf_prog *fp);
 void aj_legacy_image_get(void);
 void aj_jit_free(struct bpf_prog *prog);
@@ -89,8 +90,8 @@ void altjit_sysfs_exit(void);
 /* jit_kernel.c */
 struct aj_frame;
 int altjit_target_init(void);
-struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *frame, int *err,
-				const char **why);
+struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *prog,
+				const struct aj_frame *frame, int *err, const char **why);
 
 /*
  * Subprograms between their two passes (jit_kernel.c): the extra pass of a subprogram whose first
@@ -118,7 +119,7 @@ enum aj_fault {
 bool aj_fault(enum aj_fault f, const struct bpf_prog *prog);
 
 /* The entry every redirected JIT request lands in (main.c). */
-struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog);
+struct bpf_prog *altjit_jit_compile(struct bpf_verifier_env *env, struct bpf_prog *prog);
 
 AJ_KSYMS(AJ_KSYM_DECLARE)
 enum { AJ_KSYMS(AJ_KSYM_ENUM) AJ_NR_KSYMS };

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The thin kernel-version compatibility layer: everything that differs between the kernels altjit
- * supports (5.10, 6.1, 6.12) is named here once, so the rest of the module reads the same on all.
+ * supports (5.10, 6.1, 6.12, 7.3) is named here once, so the rest of the module reads the same on
+ * all. Interfaces that changed at a version not pinned down (between 6.12 and 7.3) are read off
+ * the headers by Kbuild (AJ_JIT_TAKES_ENV and the like) rather than guessed from the version.
  */
 #ifndef _ALTJIT_COMPAT_H
 #define _ALTJIT_COMPAT_H
@@ -14,9 +16,58 @@
 #include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
 #include <asm/set_memory.h>
+#ifdef AJ_JIT_TAKES_ENV
+#include <linux/bpf_verifier.h>
+#endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
 #error "altjit supports Linux 5.10 and newer"
+#endif
+/* kCFI/FineIBT need a hash preamble before every JIT'ed function; altjit emits none (Debian: off). */
+#if defined(CONFIG_CFI) || defined(CONFIG_CFI_CLANG)
+#error "altjit does not emit kCFI preambles: kernels built with CONFIG_CFI are not supported"
+#endif
+
+/*
+ * The JIT entry point. Newer kernels (7.3) pass the verifier's env (NULL for classic BPF and
+ * test_bpf) and blind constants in the core before calling the JIT; before, the JIT blinded them
+ * itself (bpf_jit_blind_constants(prog)). The eBPF load path calls __bpf_prog_select_runtime(env,
+ * ...) from the verifier there; bpf_prog_select_runtime() is only the wrapper cBPF uses.
+ */
+#ifdef AJ_JIT_TAKES_ENV
+#define AJ_JIT_PARAMS			struct bpf_verifier_env *env, struct bpf_prog *prog
+#define AJ_JIT_ENV			env
+#define aj_orig_jit_compile(env, prog)	aj_call(bpf_int_jit_compile)(env, prog)
+#define aj_jit_blind(prog)		(prog)
+#define aj_jit_release_other(fp, other)	do { } while (0)
+#define AJ_KSYMS_BLIND(X)
+#else
+#define AJ_JIT_PARAMS			struct bpf_prog *prog
+#define AJ_JIT_ENV			NULL
+#define aj_orig_jit_compile(env, prog)	aj_call(bpf_int_jit_compile)(prog)
+#define aj_jit_blind(prog)		aj_call(bpf_jit_blind_constants)(prog)
+#define aj_jit_release_other(fp, other)	aj_call(bpf_jit_prog_release_other)(fp, other)
+#define AJ_KSYMS_BLIND(X)		X(bpf_jit_blind_constants, 1) X(bpf_jit_prog_release_other, 1)
+#endif
+#ifdef AJ_SELECT_RUNTIME_ENV
+#define AJ_SELECT_RUNTIME_FN		"__bpf_prog_select_runtime"
+#define AJ_SELECT_PARAMS		struct bpf_verifier_env *env, struct bpf_prog *fp, int *err
+#define AJ_SELECT_ENV			env
+#define aj_orig_select_runtime(env, fp, err) aj_call(__bpf_prog_select_runtime)(env, fp, err)
+#define AJ_KSYMS_SELECT(X)		X(__bpf_prog_select_runtime, 1)
+#else
+#define AJ_SELECT_RUNTIME_FN		"bpf_prog_select_runtime"
+#define AJ_SELECT_PARAMS		struct bpf_prog *fp, int *err
+#define AJ_SELECT_ENV			NULL
+#define aj_orig_select_runtime(env, fp, err) bpf_prog_select_runtime(fp, err)
+#define AJ_KSYMS_SELECT(X)
+#endif
+
+/* sysfs binary attributes: .read takes a const struct bin_attribute * on newer kernels. */
+#ifdef AJ_BIN_ATTR_CONST
+typedef const struct bin_attribute aj_bin_attr_t;
+#else
+typedef struct bin_attribute aj_bin_attr_t;
 #endif
 
 /*
@@ -105,7 +156,13 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
  * (read-only, patched through text_poke_bp) or still being written (plain memcpy). altjit pokes
  * finished, read-only images: always live.
  */
-#if AJ_HAVE_PROG_PACK
+#ifdef AJ_TEXT_POKE_OLD_NEW_T
+/* 7.3: the old and the new instruction each have a type; NOP (or a NULL address) is the 5-byte NOP. */
+int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type old_t, enum bpf_text_poke_type new_t,
+			 void *old_addr, void *new_addr);
+#define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, (old) ? (t) : BPF_MOD_NOP, \
+							      (new) ? (t) : BPF_MOD_NOP, old, new)
+#elif AJ_HAVE_PROG_PACK
 int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, void *new_addr);
 #define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, t, old, new)
 #else
@@ -143,17 +200,5 @@ int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, vo
 #define aj_extable_set_handler(ex, rw_ex) \
 	((rw_ex)->handler = (int)((long)aj_syms.ex_handler_bpf - (long)&(ex)->handler))
 #endif
-
-/* Whole-program features of this kernel that altjit leaves to the stock JIT (NULL: none). */
-static inline const char *aj_kernel_unsupported(const struct bpf_prog *prog)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-	if (prog->aux->exception_boundary || prog->aux->exception_cb)
-		return "BPF exceptions";
-	if (prog->aux->arena)
-		return "BPF arena";
-#endif
-	return NULL;
-}
 
 #endif /* _ALTJIT_COMPAT_H */

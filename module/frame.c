@@ -147,6 +147,7 @@ static void opt_epilogue(struct aj_ctx *ctx)
 	aj_emit_exit_barrier(ctx);
 	pop_callee(ctx, ctx->callee_regs);
 	x86_leave(&ctx->b);
+	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
 	aj_emit_return(ctx);
 }
 
@@ -250,6 +251,7 @@ static void legacy_epilogue(struct aj_ctx *ctx)
 	x86_pop(&ctx->b, X_RCX);	/* the counter */
 	pop_callee(ctx, 0xf);
 	x86_leave(&ctx->b);
+	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
 	aj_emit_return(ctx);
 }
 

@@ -4,6 +4,7 @@
  * function of altjit's. Calls made from inside this module (to reach the original) pass through.
  *   bpf_int_jit_compile       -> altjit_jit_compile()     every JIT request
  *   bpf_prog_select_runtime   -> aj_select_runtime()      program loads: tail-call ABI check
+ *   (__bpf_prog_select_runtime where the verifier calls it: 7.3)
  *   bpf_prog_map_compatible   -> aj_map_compatible()      prog array insertions: same check
  *   (bpf_prog_array_compatible on 5.10)
  *   bpf_jit_free              -> aj_jit_free()            a legacy image's module reference
@@ -39,22 +40,22 @@ void altjit_leave(void)
 		wake_up(&aj_inflight_wq);
 }
 
-static struct bpf_prog *aj_jit_target(struct bpf_prog *prog)
+static struct bpf_prog *aj_jit_target(AJ_JIT_PARAMS)
 {
 	struct bpf_prog *ret;
 
 	altjit_enter();
-	ret = altjit_jit_compile(prog);
+	ret = altjit_jit_compile(AJ_JIT_ENV, prog);
 	altjit_leave();
 	return ret;
 }
 
-static struct bpf_prog *aj_select_runtime_target(struct bpf_prog *fp, int *err)
+static struct bpf_prog *aj_select_runtime_target(AJ_SELECT_PARAMS)
 {
 	struct bpf_prog *ret;
 
 	altjit_enter();
-	ret = aj_select_runtime(fp, err);
+	ret = aj_select_runtime(AJ_SELECT_ENV, fp, err);
 	altjit_leave();
 	return ret;
 }
@@ -98,7 +99,7 @@ static void notrace aj_ftrace_cb(unsigned long ip, unsigned long parent_ip,
  * isolation checks and the free path that every altjit image relies on are.
  */
 static struct aj_redirect aj_redirects[] = {
-	{ .name = "bpf_prog_select_runtime", .target = aj_select_runtime_target },
+	{ .name = AJ_SELECT_RUNTIME_FN, .target = aj_select_runtime_target },
 	{ .name = AJ_MAP_COMPATIBLE_FN, .target = aj_compatible_target },
 	{ .name = "bpf_jit_free", .target = aj_jit_free_target },
 	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
@@ -175,17 +176,18 @@ void altjit_hook_remove(void)
  * redirects let through because the return address lies inside it. Real calls, never sibling-call
  * jumps.
  */
-struct bpf_prog *altjit_stock_jit(struct bpf_prog *prog)
+struct bpf_prog *altjit_stock_jit(struct bpf_verifier_env *env, struct bpf_prog *prog)
 {
-	struct bpf_prog *ret = aj_call(bpf_int_jit_compile)(prog);
+	struct bpf_prog *ret = aj_orig_jit_compile(env, prog);
 
 	barrier();
 	return ret;
 }
 
-struct bpf_prog *altjit_orig_select_runtime(struct bpf_prog *fp, int *err)
+struct bpf_prog *altjit_orig_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp,
+					    int *err)
 {
-	struct bpf_prog *ret = bpf_prog_select_runtime(fp, err);
+	struct bpf_prog *ret = aj_orig_select_runtime(env, fp, err);
 
 	barrier();
 	return ret;

@@ -181,7 +181,7 @@ static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const c
 	return -EINVAL;
 }
 
-struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err)
+struct bpf_prog *aj_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp, int *err)
 {
 	struct bpf_prog_aux *aux = fp->aux;
 	u32 i;
@@ -197,7 +197,7 @@ struct bpf_prog *aj_select_runtime(struct bpf_prog *fp, int *err)
 				    aux->name);
 		return fp;
 	}
-	fp = altjit_orig_select_runtime(fp, err);
+	fp = altjit_orig_select_runtime(env, fp, err);
 	if (*err || !fp->jited)
 		return fp;
 	aux = fp->aux;

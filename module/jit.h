@@ -12,8 +12,9 @@
 #include "jit_env.h"	/* struct bpf_insn and the BPF_* opcode macros, kernel or userspace */
 
 /* BPF register -> x86-64 register, the kernel's own mapping (frames must interoperate). */
-#define AJ_REG_AX	11			/* BPF_REG_AX: blinding temporary */
-#define AJ_NR_REGS	12
+/* BPF_REG_AX: the blinding temporary; 11 up to 6.x, 12 on 7.3 (11 is BPF_REG_PARAMS there) */
+#define AJ_REG_AX	BPF_REG_AX
+#define AJ_NR_REGS	(AJ_REG_AX + 1)
 extern const u8 aj_xreg[AJ_NR_REGS];
 #define AJ_TMP		X_R11			/* scratch, never a BPF register */
 #define AJ_TMP2		X_R9			/* second scratch (not a BPF register either) */
@@ -101,6 +102,7 @@ struct aj_ctx {
 	u8 callee_regs;			/* bit n: BPF R(6+n) is used */
 	bool extra_pass;		/* the final pass of a program with subprograms */
 	u32 exit_off;			/* where the epilogue starts (previous pass) */
+	u32 fp_end;			/* where the epilogue has restored the caller's rbp */
 	int insn_idx;			/* BPF instruction being emitted */
 	int err;
 	void *env;			/* the environment's own state (kernel: the bpf_prog) */

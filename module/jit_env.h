@@ -27,6 +27,10 @@
 #define BPF_XCHG		(0xe0 | BPF_FETCH)
 #define BPF_CMPXCHG		(0xf0 | BPF_FETCH)
 #endif
+#ifndef BPF_LOAD_ACQ
+#define BPF_LOAD_ACQ		0x100	/* 6.15+: dst = load_acquire(src + off) */
+#define BPF_STORE_REL		0x110	/* 6.15+: store_release(dst + off, src) */
+#endif
 #ifndef BPF_PSEUDO_FUNC
 #define BPF_PSEUDO_FUNC		4
 #endif

@@ -11,7 +11,7 @@ const u8 aj_xreg[AJ_NR_REGS] = {
 	X_RDI, X_RSI, X_RDX, X_RCX, X_R8,	/* R1-R5: arguments */
 	X_RBX, X_R13, X_R14, X_R15,	/* R6-R9: callee-saved */
 	X_RBP,	/* R10: frame pointer */
-	X_R10,	/* AX: constant blinding */
+	[AJ_REG_AX] = X_R10,	/* AX: constant blinding */
 };
 
 static s64 rel_from(struct aj_ctx *ctx, u64 target, u32 insn_len)
@@ -511,13 +511,16 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 {
 	const struct bpf_insn *insn = &ctx->fn->insns[i];
 	struct aj_buf *b = &ctx->b;
-	int dst = aj_xreg[insn->dst_reg], src = aj_xreg[insn->src_reg];
 	int size = bpf_size_bytes(BPF_SIZE(insn->code));
-	int err = 0;
+	int err = 0, dst, src;
 	u64 imm64;
 
-	if (insn->dst_reg >= AJ_NR_REGS || insn->src_reg >= AJ_NR_REGS)
-		return -EINVAL;
+	/* R0-R10 and AX only: 7.3's BPF_REG_PARAMS (11, stack arguments) is not altjit's */
+	if ((insn->dst_reg > BPF_REG_10 && insn->dst_reg != AJ_REG_AX) ||
+	    (insn->src_reg > BPF_REG_10 && insn->src_reg != AJ_REG_AX))
+		return -EOPNOTSUPP;
+	dst = aj_xreg[insn->dst_reg];
+	src = aj_xreg[insn->src_reg];
 
 	switch (BPF_CLASS(insn->code)) {
 	case BPF_ALU:
@@ -604,6 +607,10 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 	case BPF_STX:
 		if (BPF_MODE(insn->code) == BPF_MEM)
 			x86_stx(b, size, dst, insn->off, src);
+		else if (BPF_MODE(insn->code) == BPF_ATOMIC && insn->imm == BPF_LOAD_ACQ)
+			x86_ldx(b, size, dst, src, insn->off);	/* x86 is TSO: a plain load */
+		else if (BPF_MODE(insn->code) == BPF_ATOMIC && insn->imm == BPF_STORE_REL)
+			x86_stx(b, size, dst, insn->off, src);	/* ... and a plain store */
 		else if (BPF_MODE(insn->code) == BPF_ATOMIC && size >= 4)
 			err = emit_atomic(ctx, insn);
 		else

@@ -23,6 +23,7 @@
 #include <asm/ptrace.h>
 #include "altjit.h"
 #include "compat.h"
+#include "compat_prog.h"
 #include "jit.h"
 
 struct aj_target aj_target;
@@ -479,9 +480,10 @@ static bool has_tail_call(const struct bpf_prog *prog)
 }
 
 /* Why a program cannot be compiled by altjit at all on this kernel, or NULL. */
-static const char *aj_unsupported(struct bpf_prog *prog, const struct aj_frame *frame)
+static const char *aj_unsupported(struct bpf_verifier_env *env, struct bpf_prog *prog,
+				  const struct aj_frame *frame)
 {
-	const char *why = aj_kernel_unsupported(prog);
+	const char *why = aj_kernel_unsupported(env, prog);
 
 	if (why)
 		return why;
@@ -502,8 +504,8 @@ static const char *aj_unsupported(struct bpf_prog *prog, const struct aj_frame *
  * when altjit does not compile it (nothing changed: the caller hands it to the stock JIT), or
  * another error when compilation failed.
  */
-struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *frame, int *err,
-				const char **why)
+struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *prog,
+				const struct aj_frame *frame, int *err, const char **why)
 {
 	struct bpf_prog *orig_prog = prog, *tmp;
 	struct aj_jit_data *jd;
@@ -515,7 +517,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 	*why = NULL;
 	jd = prog->aux->jit_data;
 	if (!jd || !jd->addrs) {
-		*why = aj_unsupported(prog, frame);
+		*why = aj_unsupported(env, prog, frame);
 		if (*why) {
 			*err = -EOPNOTSUPP;
 			return prog;
@@ -524,7 +526,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 
 	if (!jd && aj_fault(AJ_FAULT_blind, prog))
 		return orig_prog;	/* as when blinding fails: left to the interpreter */
-	tmp = aj_call(bpf_jit_blind_constants)(prog);
+	tmp = aj_jit_blind(prog);	/* 7.3: the core blinded it already, when due */
 	if (IS_ERR(tmp))
 		return orig_prog;	/* as the stock JIT: blinding failed, use the interpreter */
 	if (tmp != prog) {
@@ -632,6 +634,7 @@ struct bpf_prog *altjit_compile(struct bpf_prog *prog, const struct aj_frame *fr
 	prog->bpf_func = (void *)a.image;
 	prog->jited = 1;
 	prog->jited_len = a.proglen;
+	aj_set_fp_range(prog, addrs[0], jd->ctx.fp_end);
 	if (prog->is_func && !extra_pass)
 		goto out;
 	aj_call(bpf_prog_fill_jited_linfo)(prog, addrs + 1);
@@ -644,6 +647,6 @@ out_free:
 	prog->aux->jit_data = NULL;
 out:
 	if (blinded)
-		aj_call(bpf_jit_prog_release_other)(prog, prog == orig_prog ? tmp : orig_prog);
+		aj_jit_release_other(prog, prog == orig_prog ? tmp : orig_prog);
 	return prog;
 }

@@ -132,17 +132,18 @@ void altjit_jit_free_pending(struct bpf_prog *prog)
 		route_get(true);
 }
 
-static struct bpf_prog *to_stock(struct bpf_prog *prog, enum altjit_stat why)
+static struct bpf_prog *to_stock(struct bpf_verifier_env *env, struct bpf_prog *prog,
+				 enum altjit_stat why)
 {
 	struct bpf_prog *ret;
 
 	aj_stat_inc(why);
-	ret = altjit_stock_jit(prog);
+	ret = altjit_stock_jit(env, prog);
 	aj_stat_inc(ret->jited ? AJ_STAT_stock_jited : AJ_STAT_stock_not_jited);
 	return ret;
 }
 
-static struct bpf_prog *jit_compile(struct bpf_prog *prog)
+static struct bpf_prog *jit_compile(struct bpf_verifier_env *env, struct bpf_prog *prog)
 {
 	bool extra_pass = prog->is_func && prog->aux->func;
 	struct bpf_prog *ret;
@@ -164,15 +165,15 @@ static struct bpf_prog *jit_compile(struct bpf_prog *prog)
 	if (scheme < 0)
 		scheme = ALTJIT_STOCK;
 	if (scheme == ALTJIT_STOCK || !prog->jit_requested)
-		return to_stock(prog, AJ_STAT_handed_back_mode);
+		return to_stock(env, prog, AJ_STAT_handed_back_mode);
 	/*
 	 * Every altjit compile holds a module reference (legacy images and subprograms between
 	 * their passes take their own from it): a compile that finds altjit being unloaded leaves
 	 * the program to the stock JIT. An extra pass cannot: its first pass holds a reference.
 	 */
 	if (!try_module_get(THIS_MODULE))
-		return to_stock(prog, AJ_STAT_handed_back_mode);
-	ret = altjit_compile(prog, aj_frames[scheme], &err, &why);
+		return to_stock(env, prog, AJ_STAT_handed_back_mode);
+	ret = altjit_compile(env, prog, aj_frames[scheme], &err, &why);
 	module_put(THIS_MODULE);
 	if (!err) {
 		if (ret->jited)
@@ -194,16 +195,16 @@ static struct bpf_prog *jit_compile(struct bpf_prog *prog)
 	if (err == -EOPNOTSUPP) {
 		pr_info_ratelimited("program %s: %s; compiled by the stock JIT\n", prog->aux->name,
 				    why ? why : "instruction not supported");
-		return to_stock(ret, AJ_STAT_handed_back_unsupported);
+		return to_stock(env, ret, AJ_STAT_handed_back_unsupported);
 	}
 	pr_warn_ratelimited("program %s: %s scheme failed (%d); compiled by the stock JIT\n",
 			    prog->aux->name, altjit_scheme_names[scheme], err);
-	return to_stock(ret, AJ_STAT_handed_back_error);
+	return to_stock(env, ret, AJ_STAT_handed_back_error);
 }
 
-struct bpf_prog *altjit_jit_compile(struct bpf_prog *prog)
+struct bpf_prog *altjit_jit_compile(struct bpf_verifier_env *env, struct bpf_prog *prog)
 {
-	struct bpf_prog *ret = jit_compile(prog);
+	struct bpf_prog *ret = jit_compile(env, prog);
 
 	altjit_test_capture(ret);
 	return ret;

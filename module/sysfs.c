@@ -92,7 +92,7 @@ void altjit_test_capture(const struct bpf_prog *prog)
 	spin_unlock(&aj_capture_lock);
 }
 
-static ssize_t last_cbpf_read(struct file *f, struct kobject *kobj, struct bin_attribute *attr,
+static ssize_t last_cbpf_read(struct file *f, struct kobject *kobj, aj_bin_attr_t *attr,
 			      char *buf, loff_t off, size_t count)
 {
 	ssize_t n = 0;
