@@ -21,13 +21,27 @@ KDIR := $(KDIR)
 # Debian's 5.10 headers name gcc-10; Debian 12 builds them with its own gcc-12 (no gcc-10 needed).
 KCC ?= $(if $(findstring 5.10.,$(notdir $(KDIR))),gcc-12)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC))
+# The compiler the kernel was built with (its CONFIG_CC_VERSION_TEXT), e.g. x86_64-linux-gnu-gcc-14.
+# When the host lacks it (trixie-era kernels: gcc-14 on a Debian 12 host), the module is built in
+# the Debian 13 build root of scripts/buildroot, as DKMS would on a Debian 13 host, never with
+# another compiler. 5.10 (gcc-10) is the one exception: KCC=gcc-12 on the host, as before.
+# ALTJIT_M builds another external module (the test modules of selftests/kmod) the same way.
+ALTJIT_M ?= $(CURDIR)
+KERNEL_CC := $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^ "]*\).*/\1/p' $(KDIR)/include/config/auto.conf 2>/dev/null)
+ALTJIT_BUILDROOT ?= $(if $(ALTJIT_IN_BUILDROOT)$(KCC),,$(if $(KERNEL_CC),$(if $(shell command -v $(KERNEL_CC)),,1)))
 
 .PHONY: all module clean check check-host mutants bench fuzz tools install dkms-install dkms-remove
 all: module
 
 module:
 	@test -d "$(KDIR)" || { echo "altjit: no kernel headers at '$(KDIR)' (install linux-headers-$$(uname -r), or use KERNEL=6.1)"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC)) modules
+ifneq ($(ALTJIT_BUILDROOT),)
+	@echo "altjit: $(notdir $(KDIR)) was built with $(KERNEL_CC), which this host lacks: building in scripts/buildroot"
+	$(CURDIR)/scripts/buildroot run -- make -C $(CURDIR) KDIR=$(KDIR) ALTJIT_M=$(ALTJIT_M) \
+		$(if $(ALTJIT_WERROR),ALTJIT_WERROR=$(ALTJIT_WERROR)) $(if $(ALTJIT_NAME),ALTJIT_NAME=$(ALTJIT_NAME)) module
+else
+	$(MAKE) -C $(KDIR) M=$(ALTJIT_M) $(if $(KCC),CC=$(KCC)) modules
+endif
 
 tools:
 	$(MAKE) -C scripts/altjit-bench $(if $(KSRC),KSRC=$(KSRC))

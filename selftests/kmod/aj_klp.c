@@ -12,9 +12,13 @@
 #include <linux/livepatch.h>
 #include <linux/module.h>
 
-static struct bpf_prog *aj_klp_jit_compile(struct bpf_prog *prog)
+/* bpf_int_jit_compile(prog) up to 6.x, (env, prog) on 7.3: hand back whichever is the program. */
+static struct bpf_prog *aj_klp_jit_compile(void *a, struct bpf_prog *b)
 {
-	return prog;
+	if (__builtin_types_compatible_p(typeof(bpf_int_jit_compile),
+					 struct bpf_prog *(struct bpf_prog *)))
+		return a;
+	return b;
 }
 
 static struct klp_func aj_klp_funcs[] = {
