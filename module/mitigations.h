@@ -36,6 +36,7 @@
 	X(X86_FEATURE_XMM2, EMIT, "BPF_NOSPEC: lfence (every x86-64 CPU has SSE2)")	\
 	X(X86_FEATURE_BMI2, SAME, "shlx/sarx/shrx for shifts by a register: altjit uses cl, same result") \
 	X(CONFIG_CALL_PADDING, SAME, "nops in the kCFI preamble of trampolines: no kCFI in gcc-built kernels") \
+	X(CONFIG_FUNCTION_PADDING_CFI, SAME, "nops in the kCFI preamble (7.3): compat.h refuses CONFIG_CFI kernels") \
 	X(CONFIG_UNWINDER_ORC, SAME, "bpf_jit_supports_exceptions(): altjit hands BPF exceptions to the stock JIT") \
 	X(CONFIG_SMP, SAME, "per-CPU address moves use this_cpu_off (aj_target.this_cpu_off)")
 
