@@ -217,6 +217,11 @@ static bool jump_taken(const struct bpf_insn *in, uint64_t a, uint64_t b)
 	return false;
 }
 
+#ifndef BPF_LOAD_ACQ
+#define BPF_LOAD_ACQ	0x100
+#define BPF_STORE_REL	0x110
+#endif
+
 static int atomic(struct vm *vm, const struct bpf_insn *in, uint32_t pc)
 {
 	uint32_t size = size_of(in->code);
@@ -224,6 +229,20 @@ static int atomic(struct vm *vm, const struct bpf_insn *in, uint32_t pc)
 	uint64_t old, src = vm->r[in->src_reg], v;
 	uint64_t mask = size == 8 ? ~0ULL : 0xffffffffULL;
 
+	/* 6.15+: load-acquire (dst = *(src + off)) and store-release (*(dst + off) = src), any size */
+	if (in->imm == BPF_LOAD_ACQ) {
+		p = mem(vm, vm->r[in->src_reg], in->off, size);
+		if (!p)
+			return fail(vm, pc, "load-acquire out of bounds (r%d%+d)", in->src_reg, in->off);
+		vm->r[in->dst_reg] = load(p, size);
+		return 0;
+	}
+	if (in->imm == BPF_STORE_REL) {
+		if (!p)
+			return fail(vm, pc, "store-release out of bounds (r%d%+d)", in->dst_reg, in->off);
+		store(p, size, src);
+		return 0;
+	}
 	if (size < 4)
 		return fail(vm, pc, "atomic of size %u", size);
 	if (!p || ((uintptr_t)p & (size - 1)))

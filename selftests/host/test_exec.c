@@ -462,7 +462,10 @@ static void test_jmp_native(void)
 	    count, fails);
 }
 
-/* Stores, loads and atomics of every size through every base register, at disp8/disp32 edges. */
+/*
+ * Stores, loads, load-acquire/store-release and atomics of every size through every base
+ * register, at disp8/disp32 edges.
+ */
 static void test_mem_native(void)
 {
 	static const int16_t offs[] = { -129, -128, -1, 0, 1, 127, 128 };
@@ -492,6 +495,10 @@ static void test_mem_native(void)
 				P(&p, I(BPF_ALU64 | BPF_ADD | BPF_K, b, 0, 0, delta));
 				P(&p, I(BPF_STX | BPF_MEM | sizes[sz], b, v, off, 0));
 				P(&p, I(BPF_LDX | BPF_MEM | sizes[sz], l, b, off, 0));
+				/* 6.15+: store-release and load-acquire, plain movs on x86 */
+				P(&p, I(BPF_STX | BPF_ATOMIC | sizes[sz], b, l, off, BPF_STORE_REL));
+				P(&p, I(BPF_ALU64 | BPF_ADD | BPF_K, l, 0, 0, 0x1234567));
+				P(&p, I(BPF_STX | BPF_ATOMIC | sizes[sz], l, b, off, BPF_LOAD_ACQ));
 				P(&p, I(BPF_ST | BPF_MEM | sizes[sz], b, 0, off, -77));
 				P(&p, I(BPF_LDX | BPF_MEMSX | sizes[sz], v == l ? 0 : v, b, off, 0));
 				P(&p, I(BPF_ALU64 | BPF_MOV | BPF_K, b, 0, 0, 0));
@@ -522,7 +529,7 @@ static void test_mem_native(void)
 					fails += run_single(&p, 512, what, &reported, &count);
 				}
 			}
-	tap(!fails, "native: stores, loads, ldsx, atomics of every size through every base register at disp edges (%d runs, %d mismatches)",
+	tap(!fails, "native: stores, loads, ldsx, load-acquire/store-release, atomics of every size through every base register at disp edges (%d runs, %d mismatches)",
 	    count, fails);
 }
 
