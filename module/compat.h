@@ -110,6 +110,12 @@ static inline void aj_ftrace_set_ip(aj_ftrace_regs_t *fregs, unsigned long ip)
 #define AJ_TC_CNT_PTR		0
 #endif
 #define AJ_IBT			IS_ENABLED(CONFIG_X86_KERNEL_IBT)
+/*
+ * The interpreter counts a tail call against the budget on every try (empty slot too) up to 6.12,
+ * only once the target was found on 7.3 (as the x86 JIT does since 6.10). kernel/bpf/core.c is
+ * in no header: the change lies between 6.12 and 7.3; 7.0 is assumed.
+ */
+#define AJ_INTERP_TC_COUNT_LATE	(LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0))
 /* Tail calls one chain may make: 5.10 counts to MAX_TAIL_CALL_CNT (32) inclusive. */
 #define AJ_TAIL_CALL_LIMIT	(MAX_TAIL_CALL_CNT == 32 ? 33 : MAX_TAIL_CALL_CNT)
 

@@ -279,10 +279,14 @@ u32 aj_legacy_tc_entry(const struct aj_target *t)
 	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7 + 7 + 1 + 2 + 2 + 2 + 1;
 }
 
-/* Pre-5.8 semantics on every kernel: a tail call to an empty slot counts too. */
+/*
+ * As the running kernel's interpreter counts: every try, empty slots too, up to 6.12 (pre-5.8
+ * semantics, which the JITs of 5.10 and 6.1 share); found targets only on 7.3, where the
+ * interpreter and the stock JIT agree on it.
+ */
 static bool legacy_tc_count_late(const struct aj_target *t)
 {
-	return false;
+	return t->interp_tc_late;
 }
 
 static void legacy_pass_counter(struct aj_ctx *ctx)

@@ -27,6 +27,7 @@ struct aj_target {
 	bool sls_ret;			/* int3 after ret */
 	u8 tc_nop_len;			/* the counter-init slot: xor eax,eax/nop2 (2) or xor rax,rax/nop3 (3) */
 	u32 max_tail_calls;		/* tail calls allowed in one chain (33 on every kernel) */
+	bool interp_tc_late;		/* 7.3: the interpreter counts found targets only */
 	u32 stock_tc_entry;		/* the kernel's X86_TAIL_CALL_OFFSET */
 	u32 array_max_entries_off;	/* offsetof(struct bpf_array, map.max_entries) */
 	u32 array_ptrs_off;		/* offsetof(struct bpf_array, ptrs) */

@@ -414,6 +414,7 @@ int altjit_target_init(void)
 	t->tc_nop_len = AJ_TC_CNT_PTR ? 3 : 2;
 	t->stock_tc_entry = AJ_X86_TAIL_CALL_OFFSET;
 	t->max_tail_calls = AJ_TAIL_CALL_LIMIT;
+	t->interp_tc_late = AJ_INTERP_TC_COUNT_LATE;
 	t->array_max_entries_off = offsetof(struct bpf_array, map.max_entries);
 	t->array_ptrs_off = offsetof(struct bpf_array, ptrs);
 	t->prog_bpf_func_off = offsetof(struct bpf_prog, bpf_func);
