@@ -255,6 +255,17 @@ static void legacy_epilogue(struct aj_ctx *ctx)
 	aj_emit_return(ctx);
 }
 
+/*
+ * The counter lives in this frame, where the target finds it. Counting every try, the check and
+ * the increment come together; counting found targets only (7.3), the increment waits for
+ * legacy_tc_leave(): a direct tail call's bypass jump lies in between (eax still holds the count).
+ */
+static void legacy_tc_add(struct aj_ctx *ctx)
+{
+	x86_alu_ri(&ctx->b, false, X_ADD, X_RAX, 1);
+	x86_stx(&ctx->b, 4, X_RBP, AJ_LEGACY_TCC, X_RAX);
+}
+
 static u32 legacy_tc_count(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
@@ -263,14 +274,16 @@ static u32 legacy_tc_count(struct aj_ctx *ctx)
 	x86_ldx(b, 4, X_RAX, X_RBP, AJ_LEGACY_TCC);
 	x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
 	out = aj_jcc_fwd(ctx, X_CC_AE);
-	x86_alu_ri(b, false, X_ADD, X_RAX, 1);
-	x86_stx(b, 4, X_RBP, AJ_LEGACY_TCC, X_RAX);
+	if (!ctx->t->interp_tc_late)
+		legacy_tc_add(ctx);
 	return out;
 }
 
 static void legacy_tc_leave(struct aj_ctx *ctx)
 {
-	/* Nothing: the target runs in this frame. */
+	/* the target runs in this frame: only the count, when it waited for the target */
+	if (ctx->t->interp_tc_late)
+		legacy_tc_add(ctx);
 }
 
 u32 aj_legacy_tc_entry(const struct aj_target *t)

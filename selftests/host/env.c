@@ -131,17 +131,19 @@ void host_target(struct aj_target *t, unsigned hv)
 		t->bhb_ibhf = true;
 	}
 	t->call_depth = hv & HV_CALLDEPTH;
+	t->interp_tc_late = hv & HV_TC_LATE;
 }
 
 const char *host_variant_name(unsigned hv)
 {
 	static char buf[128];
 
-	snprintf(buf, sizeof(buf), "ibt=%d tc_ptr=%d nop=%d%s%s%s%s%s%s%s", !!(hv & HV_IBT),
+	snprintf(buf, sizeof(buf), "ibt=%d tc_ptr=%d nop=%d%s%s%s%s%s%s%s%s", !!(hv & HV_IBT),
 		 !!(hv & HV_TC_PTR), hv & HV_NOP3 ? 3 : 2, hv & HV_SLS ? " sls" : "",
 		 hv & HV_RETPOLINE ? " retpoline" : "", hv & HV_LFENCE ? " lfence" : "",
 		 hv & HV_RETHUNK ? " rethunk" : "", hv & HV_ITS ? " its" : "",
-		 hv & HV_BHB ? " bhb" : "", hv & HV_CALLDEPTH ? " calldepth" : "");
+		 hv & HV_BHB ? " bhb" : "", hv & HV_CALLDEPTH ? " calldepth" : "",
+		 hv & HV_TC_LATE ? " tc_late" : "");
 	return buf;
 }
 

@@ -32,6 +32,7 @@
 #define HV_ITS		(1u << 7)	/* indirect jumps through ITS thunks (64 bytes apart) */
 #define HV_BHB		(1u << 8)	/* BHB clearing loop + IBHF at the exit of unprivileged cBPF */
 #define HV_CALLDEPTH	(1u << 9)	/* call-depth accounting (a marker NOP) before every call */
+#define HV_TC_LATE	(1u << 10)	/* 7.3: the interpreter counts found tail-call targets only */
 
 /* The call-depth stand-in: an 8-byte NOP the host env emits where the kernel's accounting goes. */
 #define HOST_CD_MARK	0x0f, 0x1f, 0x84, 0x00, 0x41, 0x4a, 0x43, 0x44

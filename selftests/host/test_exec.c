@@ -257,6 +257,9 @@ static const struct variant variants[] = {
 	{ &aj_frame_legacy, HV_IBT | HV_SLS | HV_RETHUNK | HV_RETPOLINE },
 	{ &aj_frame_legacy, HV_LFENCE },
 	{ &aj_frame_legacy, HV_ITS | HV_CALLDEPTH | HV_SLS },
+	{ &aj_frame_legacy, HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE },	/* 7.3 */
+	{ &aj_frame_legacy, HV_TC_LATE },
+	{ &aj_frame_optimized, HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE },
 };
 #define NR_VARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
