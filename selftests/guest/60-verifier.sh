@@ -14,6 +14,17 @@
 TV_DIR=/altjit/verifier
 TV=$TV_DIR/test_verifier
 
+# 7.3: test #432 ("junk insn", opcode 0, privileged) runs the guest out of memory and the OOM
+# killer ends test_verifier, without altjit as with it: the tests before it, unless told otherwise.
+case $(uname -r) in
+7.3.*)
+	if [ -z "${AJ_VERIFIER_ARGS:-}" ]; then
+		AJ_VERIFIER_ARGS="0 431"
+		diag "test_verifier: tests 0-431 only on 7.3 (#432 'junk insn' runs the guest out of memory, also without altjit)"
+	fi
+	;;
+esac
+
 if [ ! -x $TV ]; then
 	not_ok "test_verifier is in the guest ($TV; built by scripts/build-selftests)"
 	return 0
