@@ -203,10 +203,12 @@ static int compare(const struct progset *ps, const struct variant *v, bool direc
 	 * When a tail call counts, stated here and not taken from the code under test (frame.c's
 	 * tc_count_late): the optimized frame follows the running kernel, whose JIT counts only
 	 * found targets where it passes the counter by pointer (6.12: "Inc tail_call_cnt if the
-	 * slot is populated"; 5.10/6.1 count first); the legacy frame keeps pre-5.8 semantics
-	 * everywhere, so a call to an empty slot counts too. Direct and indirect alike.
+	 * slot is populated"; 5.10/6.1 count first); the legacy frame follows the kernel's
+	 * interpreter: pre-5.8 semantics up to 6.12 (a call to an empty slot counts too), found
+	 * targets only on 7.3 (HV_TC_LATE). Direct and indirect alike.
 	 */
-	w.count_after_null = v->frame == &aj_frame_optimized && (v->hv & HV_TC_PTR);
+	w.count_after_null = (v->frame == &aj_frame_optimized && (v->hv & HV_TC_PTR)) ||
+			     (v->frame == &aj_frame_legacy && (v->hv & HV_TC_LATE));
 	w.count_after_null_direct = w.count_after_null;
 	entry.insns = ps->insns[0];
 	entry.len = ps->len[0];
