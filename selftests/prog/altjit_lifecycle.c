@@ -23,6 +23,10 @@
  *	another new one: the two ways altjit first records an array's owner ABI. Prints
  *	"load E update E" (0, or the errno of each).
  *
+ *   altjit_lifecycle tailcall
+ *	A program with a constant-index tail call, its slot filled after the load (a direct tail
+ *	call is patched in place then) and emptied again. Prints "filled R empty R": 7 and 1.
+ *
  *   altjit_lifecycle flip [-u USEC] [-s SECONDS]
  *	Flip /sys/kernel/altjit/mode legacy -> optimized -> stock every USEC (500) microseconds
  *	for SECONDS, as a SCHED_FIFO task, then leave it at optimized. Prints "flips N".
@@ -360,6 +364,30 @@ static int cmd_flip(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A constant-index tail call whose slot is filled after the load (the kernel patches a direct
+ * one in place) and emptied again: prints "filled R empty R" (7: the target ran; 1: the call
+ * fell through).
+ */
+static int cmd_tailcall(void)
+{
+	int a = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "aj_pa_tc", 4, 4, 4, NULL);
+	int leaf = load_leaf(), caller = a < 0 ? -1 : load_caller(a);
+	__u32 key = 0, filled = 0, empty = 0;
+
+	if (a < 0 || leaf < 0 || caller < 0) {
+		printf("setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	if (bpf_map_update_elem(a, &key, &leaf, BPF_ANY) || run(caller, &filled) ||
+	    bpf_map_delete_elem(a, &key) || run(caller, &empty)) {
+		printf("failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("filled %u empty %u\n", filled, empty);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -369,9 +397,11 @@ int main(int argc, char **argv)
 		return cmd_prog_array(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "owner"))
 		return cmd_owner();
+	if (argc >= 2 && !strcmp(argv[1], "tailcall"))
+		return cmd_tailcall();
 	if (argc >= 2 && !strcmp(argv[1], "flip"))
 		return cmd_flip(argc - 1, argv + 1);
 	fprintf(stderr, "usage: altjit_lifecycle subprogs [-n FUNCS] [-i ITERS] [-s SECONDS] |\n"
-		"       prog-array [-s SECONDS] [-e ENTRIES] | owner | flip [-u USEC] [-s SECONDS]\n");
+		"       prog-array [-s SECONDS] [-e ENTRIES] | owner | tailcall | flip [-u USEC] [-s SECONDS]\n");
 	return 2;
 }
