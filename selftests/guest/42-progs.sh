@@ -31,11 +31,11 @@ pj_load() {
 	fi
 }
 
-# The frame constants of this kernel: IBT (6.12: endbr64 at the entry and at the tail-call
-# entry), the counter-init slot (2 bytes; 3 on 6.12), the counter's prologue bytes (push rax;
-# 6.12: the counter-pointer sequence, 14 bytes).
+# The frame constants of this kernel: IBT (6.12, 7.3: endbr64 at the entry and at the tail-call
+# entry), the counter-init slot (2 bytes; 3 from 6.10 on), the counter's prologue bytes (push rax;
+# 6.12, 7.3: the counter-pointer sequence, 14 bytes).
 case $(uname -r) in
-6.12.*) ibt=4 slot=3 tcb=14 ;;
+6.12.* | 7.*) ibt=4 slot=3 tcb=14 ;;
 *) ibt=0 slot=2 tcb=1 ;;
 esac
 base=$((ibt + 5 + slot + 4 + ibt))		# endbr, nop5, slot, push rbp; mov rbp,rsp, endbr
