@@ -80,8 +80,8 @@ static bool route_set(int scheme, const struct bpf_prog *prog)
 		n->task = current;
 		n->scheme = scheme;
 		hash_add(aj_routes, &n->node, (unsigned long)current);
+		r = n;
 		n = NULL;
-		r = route_find(current);
 	}
 	spin_unlock(&aj_route_lock);
 	kfree(n);
