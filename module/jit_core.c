@@ -71,7 +71,7 @@ int aj_compile(struct aj_ctx *ctx, const struct aj_image_ops *ops)
 	int pass;
 	u8 *rw;
 
-	aj_frame_setup(ctx);
+	ctx->frame->setup(ctx);
 	ctx->err = 0;
 	if (ctx->extra_pass) {
 		/* Same layout as the first time; only call targets change. */
