@@ -96,6 +96,17 @@ static void frame_head(struct aj_ctx *ctx, bool init_counter, bool fixed)
 	x86_mov_rr(&ctx->b, true, X_RBP, X_RSP);
 }
 
+/*
+ * ORC (7.3): rbp is the frame pointer from the end of the prologue up to the first leave of the
+ * image, as the stock JIT says of its images: an exit's copy of the epilogue (jit_insn.c) returns
+ * with the caller's rbp, so no later range could be right for every byte.
+ */
+static void aj_frame_fp_end(struct aj_ctx *ctx)
+{
+	if (!ctx->fp_end)
+		ctx->fp_end = ctx->b.len;
+}
+
 static void sub_rsp_imm32(struct aj_ctx *ctx, u32 n)
 {
 	aj_emit3(&ctx->b, 0x48, 0x81, 0xec);	/* sub rsp, imm32 */
@@ -148,7 +159,7 @@ static void opt_epilogue(struct aj_ctx *ctx)
 	aj_emit_exit_barrier(ctx);
 	pop_callee(ctx, ctx->callee_regs);
 	x86_leave(&ctx->b);
-	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
+	aj_frame_fp_end(ctx);
 	aj_emit_return(ctx);
 }
 
@@ -260,7 +271,7 @@ static void legacy_epilogue(struct aj_ctx *ctx)
 	x86_pop(&ctx->b, X_RCX);	/* the counter */
 	pop_callee(ctx, 0xf);
 	x86_leave(&ctx->b);
-	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
+	aj_frame_fp_end(ctx);
 	aj_emit_return(ctx);
 }
 

@@ -131,7 +131,7 @@ struct aj_ctx {
 	u8 callee_regs;			/* bit n: BPF R(6+n) is used */
 	bool extra_pass;		/* the final pass of a program with subprograms */
 	u32 exit_off;			/* where the epilogue starts (previous pass) */
-	u32 fp_end;			/* where the epilogue has restored the caller's rbp */
+	u32 fp_end;			/* where the first epilogue has restored the caller's rbp */
 	int insn_idx;			/* BPF instruction being emitted */
 	int err;
 	void *env;			/* the environment's own state (kernel: the bpf_prog) */

@@ -33,6 +33,7 @@ static bool emit_pass(struct aj_ctx *ctx)
 	u32 i = 0;
 
 	ctx->b.len = 0;
+	ctx->fp_end = 0;
 	ctx->frame->prologue(ctx);
 	if (ctx->addrs[0] != ctx->b.len) {
 		ctx->addrs[0] = ctx->b.len;
