@@ -251,7 +251,7 @@ static int compile(struct nbench *b, int s)
 	struct nresult *r = &b->r[s];
 	struct aj_target t;
 	void *array = NULL;
-	uint32_t k, f, mixed = 0;
+	uint32_t k, f;
 	int err;
 
 	host_target(&t, HV_SLS);	/* the Debian 6.1 kernel's layout, as in the guest under TCG */
@@ -261,12 +261,17 @@ static int compile(struct nbench *b, int s)
 			return -1;
 		b->maps[b->prog_array].prog_array[s] = array;
 	}
-	for (k = 0; k < b->nprogs; k++)
-		mixed |= b->progs[k].nfuncs > 1 && b->progs[k].has_tail_call;
-	if (mixed && frames[s] == &aj_frame_legacy) {
-		snprintf(r->why, sizeof(r->why),
-			 "not compiled legacy: bpf2bpf calls with tail calls (the kernel gives it to the stock JIT)");
-		return -1;
+	/* what the module asks the frame first (jit_kernel.c); what it refuses, the stock JIT gets */
+	for (k = 0; k < b->nprogs && frames[s]->unsupported; k++) {
+		const struct nprog *p = &b->progs[k];
+		const char *why = frames[s]->unsupported(p->nfuncs > 1, p->has_tail_call);
+
+		if (why) {
+			snprintf(r->why, sizeof(r->why),
+				 "not compiled %s: %s: %s (the kernel gives it to the stock JIT)",
+				 frames[s]->name, p->name, why);
+			return -1;
+		}
 	}
 	for (k = 0; k < b->nprogs; k++) {
 		struct nprog *p = &b->progs[k];
