@@ -52,8 +52,8 @@ int check_image(const void *image, uint8_t *jctx, const uint8_t *rctx, uint64_t 
 		char *why, size_t size);
 /*
  * Compile ps under v, run it on ctx_init through the images and the interpreter, compare r0, the
- * ctx and the C callee-saved registers. Returns 0 when equal; otherwise prints why (once: *quiet
- * counts mismatches so far) and returns -1.
+ * ctx and the C callee-saved registers. Returns 0 when equal; otherwise returns -1 and, for the
+ * first two mismatches (*reported counts them), prints why.
  */
 int compare(const struct progset *ps, const struct variant *v, bool direct,
 	    const uint8_t *ctx_init, const char *what, int *reported);

@@ -87,23 +87,31 @@ static int run_seed(uint64_t seed, const struct variant *v, int *reported)
 	return compare(&ps, v, direct, ctx, what, reported);
 }
 
-void test_random(uint64_t first, unsigned nseeds)
+/* One point per variant: run on the regression seeds, then on seeds first.. (nseeds of them). */
+static void each_variant(const char *what, int (*run)(uint64_t, const struct variant *, int *),
+			 const uint64_t *regress, size_t nregress, uint64_t first, unsigned nseeds)
 {
-	size_t v;
-	unsigned s, k;
+	size_t v, k;
+	unsigned s;
 
-	stat_tail_calls = stat_steps = stat_runs = stat_direct = stat_insns = 0;
 	for (v = 0; v < nr_variants; v++) {
 		int reported = 0, fails = 0;
 
-		for (k = 0; k < sizeof(regress_seeds) / sizeof(regress_seeds[0]); k++)
-			fails += run_seed(regress_seeds[k], &variants[v], &reported) != 0;
+		for (k = 0; k < nregress; k++)
+			fails += run(regress[k], &variants[v], &reported) != 0;
 		for (s = 0; s < nseeds; s++)
-			fails += run_seed(first + s, &variants[v], &reported) != 0;
-		tap(!fails, "random programs: %s %s: seeds %llu..%llu, %d mismatches",
-		    variants[v].frame->name, host_variant_name(variants[v].hv), (unsigned long long)first,
+			fails += run(first + s, &variants[v], &reported) != 0;
+		tap(!fails, "%s: %s %s: seeds %llu..%llu, %d mismatches", what, variants[v].frame->name,
+		    host_variant_name(variants[v].hv), (unsigned long long)first,
 		    (unsigned long long)(first + nseeds - 1), fails);
 	}
+}
+
+void test_random(uint64_t first, unsigned nseeds)
+{
+	stat_tail_calls = stat_steps = stat_runs = stat_direct = stat_insns = 0;
+	each_variant("random programs", run_seed, regress_seeds,
+		     sizeof(regress_seeds) / sizeof(regress_seeds[0]), first, nseeds);
 	printf("# random programs: %llu runs, %llu BPF instructions compiled, %llu executed by the interpreter, %llu tail calls taken, %llu direct tail-call sites\n",
 	       (unsigned long long)stat_runs, (unsigned long long)stat_insns,
 	       (unsigned long long)stat_steps, (unsigned long long)stat_tail_calls,
@@ -220,19 +228,8 @@ out:
 
 void test_random_calls(uint64_t first, unsigned nseeds)
 {
-	size_t v;
-	unsigned s;
-
 	stat_steps = stat_runs = stat_insns = 0;
-	for (v = 0; v < nr_variants; v++) {
-		int reported = 0, fails = 0;
-
-		for (s = 0; s < nseeds; s++)
-			fails += run_calls_seed(first + s, &variants[v], &reported) != 0;
-		tap(!fails, "random programs with bpf2bpf calls: %s %s: seeds %llu..%llu, %d mismatches",
-		    variants[v].frame->name, host_variant_name(variants[v].hv), (unsigned long long)first,
-		    (unsigned long long)(first + nseeds - 1), fails);
-	}
+	each_variant("random programs with bpf2bpf calls", run_calls_seed, NULL, 0, first, nseeds);
 	printf("# random programs with bpf2bpf calls: %llu runs, %llu BPF instructions compiled, %llu executed by the interpreter\n",
 	       (unsigned long long)stat_runs, (unsigned long long)stat_insns,
 	       (unsigned long long)stat_steps);
