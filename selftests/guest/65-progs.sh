@@ -1,0 +1,221 @@
+# shellcheck shell=sh
+# The kernel's own test_progs (issue 16): the tests of scripts/test_progs.list, built from this
+# kernel's linux-source by scripts/build-progs, give the same result for every test and subtest
+# under altjit's schemes as without altjit. Runs, as 60-verifier does: "base" (altjit not loaded),
+# then altjit loaded with mode=stock, legacy, optimized. For each altjit run: the summary and every
+# test's and subtest's result (OK/SKIP/FAIL, by name) equal the baseline's; the run really went
+# through altjit (stock: every request handed back; legacy: every request compiled by altjit
+# except programs with both bpf2bpf calls and tail calls, which the legacy frame cannot hold;
+# optimized: every request compiled by altjit); the programs handed back are listed with altjit's
+# reason (its dmesg line), and any reason but the expected one fails.
+#   AJ_PROGS_RUNS  the runs to do, default "base stock legacy optimized"
+#   AJ_PROGS_ARGS  arguments for test_progs (e.g. "-t tailcalls"), default every test built
+
+TP_DIR=/altjit/progs
+TP=$TP_DIR/test_progs
+TP_LEGACY_WHY="legacy frame cannot mix bpf2bpf calls and tail calls"
+
+if [ ! -x $TP ]; then
+	# The host says why there is none (a kernel the build is not done for yet, or a failed build,
+	# which the host counted as a failure already).
+	if [ -r $TP_DIR/why ]; then
+		skip "test_progs" "$(cat $TP_DIR/why)"
+	else
+		not_ok "test_progs is in the guest ($TP; built by scripts/build-progs)"
+	fi
+	return 0
+fi
+! grep -q '^altjit ' /proc/modules || aj_rmmod
+# test_progs' cgroup helpers mount cgroup2 on /mnt (fexit_bpf2bpf/fentry_to_cgroup_bpf); the
+# busybox guest has no /mnt.
+mkdir -p /mnt
+diag "test_progs: $(sed -n 1p $TP_DIR/tests.txt | sed 's/^# //')"
+tp_tests=$(awk '$1 == "test" { print $2 }' $TP_DIR/tests.txt)
+_m=$(awk '$1 == "missing" { printf " %s", $2 }' $TP_DIR/tests.txt)
+[ -z "$_m" ] || diag "test_progs: not in this kernel's source:$_m"
+_m=$(awk '$1 == "testmod" { printf " %s", $2 }' $TP_DIR/tests.txt)
+[ -z "$_m" ] || diag "test_progs: refer to bpf_testmod.ko (not built; those parts skip or fail alike in every run):$_m"
+
+# Known divergences, by run and kernel: (sub)tests that pass without altjit and fail under a scheme
+# for a reason stated here. Each must fail exactly as said (a point fails when one passes again, so
+# the list stays exact); anything else that differs fails.
+# legacy, 6.1: tailcall_bpf2bpf_1, _2, _3 and _6 put programs without bpf2bpf calls (compiled
+# legacy) and programs with bpf2bpf calls and tail calls (handed to the stock JIT: the legacy frame
+# cannot hold them) in one prog array. Their tail-call entries differ, so altjit's isolation
+# (module/isolation.c) refuses the load or the prog array update with EINVAL (isolation_refused).
+TP_KNOWN_legacy=""
+case $(uname -r) in
+6.1.*)
+	TP_KNOWN_legacy="tailcalls tailcalls/tailcall_bpf2bpf_1 tailcalls/tailcall_bpf2bpf_2 tailcalls/tailcall_bpf2bpf_3 tailcalls/tailcall_bpf2bpf_6"
+	;;
+esac
+
+# tp_run NAME: run test_progs, output in /tmp/tp-NAME.out, one "RESULT NAME" line per test and
+# subtest in /tmp/tp-NAME.res ("OK tailcalls/tailcall_1", "FAIL xdp"). Sets TP_OK (1 if it
+# printed its summary), TP_SUM (the summary's numbers), TP_SECS.
+tp_run() {
+	_t0=$(date +%s)
+	_rc=0
+	(cd $TP_DIR && ./test_progs ${AJ_PROGS_ARGS:-}) >/tmp/tp-$1.out 2>&1 || _rc=$?
+	TP_SECS=$(($(date +%s) - _t0))
+	# "#12/3   tailcalls/tailcall_3:OK", "#12     tailcalls:FAIL" (a subtest name may hold blanks).
+	# With failures, test_progs repeats their logs and result lines after "All error logs:".
+	sed -n -E -e '/^All error logs:$/q' -e 's@^#[0-9]+(/[0-9]+)?[[:space:]]+(.*):(OK|SKIP|FAIL)$@\3 \2@p' \
+		/tmp/tp-$1.out | sort -k2 >/tmp/tp-$1.res
+	_sum=$(grep -E '^Summary: [0-9]+/[0-9]+ PASSED, [0-9]+ SKIPPED, [0-9]+ FAILED' /tmp/tp-$1.out | tail -n 1) || true
+	TP_OK=0 TP_SUM=-
+	if [ -n "$_sum" ]; then
+		TP_OK=1
+		TP_SUM=${_sum#Summary: }
+	fi
+	diag "test_progs ($1): ${_sum:-no summary} (exit $_rc, ${TP_SECS}s)"
+}
+
+# tp_failed NAME: the failing tests and subtests of a run, one a line.
+tp_failed() { awk '$1 == "FAIL" { print substr($0, 6) }' /tmp/tp-$1.res; }
+
+# tp_show NAME TEST LINES: the last LINES lines test_progs printed up to a (sub)test's result line
+# (a failing one's log comes right before it), as diagnostics.
+tp_show() {
+	awk -v t=" $2:" -v n="$3" '{ buf[NR % n] = $0 }
+		/^All error logs:$/ { exit }
+		/^#[0-9]/ && index($0, t) { for (i = NR - n + 1; i <= NR; i++) if (i > 0) print buf[i % n]; exit }' \
+		/tmp/tp-$1.out | sed 's/^/#     /'
+}
+
+# tp_compare NAME: the points that compare run NAME with the baseline; known divergences (above)
+# are taken out and checked on their own, after which the rest must be the baseline's exactly.
+tp_compare() {
+	eval "_known=\${TP_KNOWN_$1:-}"
+	check "test_progs ($1): ran to its summary" [ "$TP_OK" = 1 ]
+	if [ -z "$_known" ]; then
+		check_eq "test_progs ($1): summary equals the baseline's ($BASE_RUN)" "$TP_SUM" "$BASE_SUM"
+	fi
+	# Every test's and subtest's result, by name, as in the baseline (also one that went missing).
+	awk 'NR == FNR { r[substr($0, length($1) + 2)] = $1; next }
+		{ n = substr($0, length($1) + 2); seen[n] = 1; if (r[n] != $1) print n ": " (n in r ? r[n] : "none") "->" $1 }
+		END { for (n in r) if (!(n in seen)) print n ": " r[n] "->none" }' \
+		/tmp/tp-$BASE_RUN.res /tmp/tp-$1.res >/tmp/tp-$1.diff
+	echo "$_known" | tr ' ' '\n' | sed '/^$/d' | sed 's/$/: OK->FAIL/' | sort >/tmp/tp-$1.known
+	# (busybox grep -v -f with an empty pattern file drops every line: filter only with patterns)
+	if [ -s /tmp/tp-$1.known ]; then
+		_diff=$(grep -v -x -F -f /tmp/tp-$1.known /tmp/tp-$1.diff) || true
+	else
+		_diff=$(cat /tmp/tp-$1.diff)
+	fi
+	check "test_progs ($1): every test's and subtest's result as in the baseline ($(wc -l </tmp/tp-$1.res) results${_known:+; known divergences apart})" \
+		[ -z "$_diff" -a -s /tmp/tp-$1.res ]
+	if [ -n "$_diff" ]; then
+		echo "$_diff" | head -n 20 | sed "s/^/# result changed ($BASE_RUN -> $1): /"
+		echo "$_diff" | awk -F': ' '$2 ~ /->FAIL$/ { print $1 }' | head -n 5 | while IFS= read -r _t; do
+			diag "  log of $_t under $1:"
+			tp_show "$1" "$_t" 15
+		done
+	fi
+	if [ -n "$_known" ]; then
+		_seen=$(grep -x -F -f /tmp/tp-$1.known /tmp/tp-$1.diff | sort | tr '\n' ' ')
+		check "test_progs ($1): the known divergences, each as stated (OK without altjit, FAIL here; isolation_refused $iso > 0): $_known" \
+			[ "$_seen" = "$(tr '\n' ' ' </tmp/tp-$1.known)" -a "$iso" -gt 0 ]
+		[ "$_seen" = "$(tr '\n' ' ' </tmp/tp-$1.known)" ] || diag "  diverged as known: ${_seen:-none}"
+	fi
+}
+
+# tp_handed_back NAME: altjit's reasons for the programs it handed to the stock JIT during the run
+# (its dmesg lines "altjit: program P: WHY; compiled by the stock JIT"), counted, as diagnostics;
+# sets TP_BAD_WHY to the number of lines with a reason other than the expected one for the run.
+tp_handed_back() {
+	dmesg | sed -n 's/.*altjit: program \(.*\); compiled by the stock JIT$/\1/p' >/tmp/tp-$1.back
+	TP_BAD_WHY=0
+	[ -s /tmp/tp-$1.back ] || return 0
+	sort /tmp/tp-$1.back | uniq -c |
+		awk -v r="$1" '{ c = $1; sub(/^ *[0-9]+ /, ""); print "# handed back (" r "): " c " x " $0 }'
+	if dmesg | grep -q 'callbacks suppressed'; then
+		diag "  (some of altjit's dmesg lines were rate-limited: the list is not complete)"
+	fi
+	_want=
+	[ "$1" != legacy ] || _want=$TP_LEGACY_WHY
+	TP_BAD_WHY=$(awk -v w="$_want" '{ sub(/^[^:]*: /, "") } $0 != w { n++ } END { print n + 0 }' /tmp/tp-$1.back)
+}
+
+BASE_RUN=""
+for run in ${AJ_PROGS_RUNS:-base stock legacy optimized}; do
+	if [ "$run" = base ]; then
+		dmesg_clear
+		tp_run base
+	else
+		if ! insmod $AJ_KO mode=$run; then
+			not_ok "insmod altjit.ko mode=$run"
+			continue
+		fi
+		r0=$(aj_stat requests) m0=$(aj_stat handed_back_mode)
+		j0=$(aj_stat legacy_jited) o0=$(aj_stat optimized_jited)
+		u0=$(aj_stat handed_back_unsupported) e0=$(aj_stat handed_back_error)
+		i0=$(aj_stat isolation_refused)
+		dmesg_clear
+		tp_run "$run"
+		req=$(($(aj_stat requests) - r0)) mode_back=$(($(aj_stat handed_back_mode) - m0))
+		leg=$(($(aj_stat legacy_jited) - j0)) opt=$(($(aj_stat optimized_jited) - o0))
+		unsup=$(($(aj_stat handed_back_unsupported) - u0)) err=$(($(aj_stat handed_back_error) - e0))
+		iso=$(($(aj_stat isolation_refused) - i0))
+		diag "altjit ($run): requests $req, legacy_jited $leg, optimized_jited $opt," \
+			"handed back: mode $mode_back, unsupported $unsup, error $err; isolation_refused $iso"
+		tp_handed_back "$run"
+	fi
+	if [ -z "$BASE_RUN" ]; then
+		# The first run is the baseline the others are compared with.
+		BASE_RUN=$run BASE_SUM=$TP_SUM
+		check "test_progs ($run, the baseline): ran to its summary" [ "$TP_OK" = 1 ]
+		# Count what ran: every test built reported a result, and some passed.
+		# (a run narrowed by AJ_PROGS_ARGS: only that some ran and passed)
+		_nores=""
+		[ -z "${AJ_PROGS_ARGS:-}" ] || tp_tests=""
+		for _t in $tp_tests; do
+			awk -v t="$_t" 'substr($0, length($1) + 2) == t { f = 1 } END { exit !f }' /tmp/tp-$run.res ||
+				_nores="$_nores $_t"
+		done
+		_ok=$(awk '$1 == "OK"' /tmp/tp-$run.res | wc -l)
+		check "test_progs ($run): ${tp_tests:+every test built }reported ${tp_tests:-some }result${tp_tests:+s} (${tp_tests:+$(echo $tp_tests | wc -w) tests, } $(wc -l </tmp/tp-$run.res) results, $_ok OK)" \
+			[ -z "$_nores" -a "$_ok" -gt 0 ]
+		[ -z "$_nores" ] || diag "  no result for:$_nores"
+		tp_failed "$run" >/tmp/tp-$run.failed
+		if [ -s /tmp/tp-$run.failed ]; then
+			diag "baseline failures ($run): $(tr '\n' ' ' </tmp/tp-$run.failed)"
+			while IFS= read -r _t; do tp_show "$run" "$_t" 4; done </tmp/tp-$run.failed
+		fi
+	else
+		tp_compare "$run"
+	fi
+	case $run in
+	stock)
+		check "altjit ($run): every JIT request of the run handed back to the stock JIT ($mode_back of $req)" \
+			[ "$req" -gt 0 -a "$mode_back" = "$req" -a $((leg + opt)) = 0 ]
+		;;
+	legacy)
+		# Everything but the programs the legacy frame cannot hold (each named above with why):
+		# the first subprogram of such a program is handed back as unsupported, the rest of it
+		# then follows as "mode" (module/main.c); no mode hand-back without an unsupported one.
+		check "altjit ($run): compiled every program of the run but those with bpf2bpf calls and tail calls (legacy_jited +$leg of $req requests; handed back: unsupported $unsup, mode $mode_back, error $err)" \
+			[ "$req" -gt 0 -a "$leg" -gt 0 -a $((leg + unsup + mode_back)) = "$req" -a "$opt" = 0 \
+			-a "$err" = 0 -a \( "$mode_back" = 0 -o "$unsup" -gt 0 \) ]
+		check_eq "altjit ($run): every program handed back says '$TP_LEGACY_WHY'" "$TP_BAD_WHY" 0
+		;;
+	optimized)
+		check "altjit ($run): compiled every program of the run (optimized_jited +$opt of $req requests; handed back: unsupported $unsup, error $err)" \
+			[ "$req" -gt 0 -a "$opt" = "$req" -a "$leg" = 0 -a "$unsup" = 0 -a "$err" = 0 ]
+		;;
+	esac
+	if [ "$run" != base ]; then
+		dmesg | grep -i 'altjit' | grep -v 'compiled by the stock JIT$' | head -n 10 | sed 's/^/# dmesg: /' || true
+	fi
+	_bad=$(dmesg | grep -E -c "$AJ_SPLAT_RE") || true
+	if [ "$_bad" = 0 ]; then
+		ok "test_progs ($run): no kernel warning or oops"
+	else
+		not_ok "test_progs ($run): no kernel warning or oops"
+		dmesg | grep -E -B2 -A12 "$AJ_SPLAT_RE" | head -n 40 | sed 's/^/#   /'
+	fi
+	dmesg -c >/dev/null
+	if [ "$run" != base ]; then
+		check "rmmod altjit ($run) once its images are freed" aj_rmmod
+	fi
+done
