@@ -5,7 +5,7 @@
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
 #   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
 #   make mutants          one deliberate fault at a time: the tests must catch each (selftests/mutants)
-#   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU
+#   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU (ALTJIT_BENCH_KERNEL=7.3: another)
 #   make fuzz             differential fuzzing on the Debian 6.1 kernel in QEMU (FUZZ_SECONDS=600, FUZZ_SEED)
 #   make install          install altjit-bench and its programs, and altjit-progs (PREFIX=/usr/local, DESTDIR)
 #   make dkms-install     add, build and install altjit with DKMS for the running kernel (or KVER=...)
@@ -72,7 +72,7 @@ mutants:
 	scripts/mutants
 
 bench:
-	scripts/bench
+	scripts/bench $(ALTJIT_BENCH_KERNEL)
 
 # Differential fuzzing (issue 4): scripts/fuzz reads FUZZ_SECONDS, FUZZ_SEED, FUZZ_KERNEL.
 fuzz:
