@@ -387,10 +387,3 @@ const struct aj_frame *aj_image_frame(const struct aj_target *t, const u8 *bpf_f
 			return aj_frames[i];
 	return NULL;
 }
-
-u8 aj_image_tc_abi(const struct aj_target *t, const u8 *bpf_func)
-{
-	const struct aj_frame *f = aj_image_frame(t, bpf_func);
-
-	return f ? f->tc_abi : AJ_TC_ABI_STOCK;
-}

@@ -181,8 +181,6 @@ static inline void aj_emit_patch_nop(struct aj_ctx *ctx)
 /* frame.c */
 /* The altjit frame whose image starts at bpf_func, when that frame marks its images; else NULL. */
 const struct aj_frame *aj_image_frame(const struct aj_target *t, const u8 *bpf_func);
-/* The tail-call ABI of the image at bpf_func. */
-u8 aj_image_tc_abi(const struct aj_target *t, const u8 *bpf_func);
 
 /* jit_insn.c: emit BPF instruction i (and i + 1 for LD_IMM64); returns how many it consumed. */
 int aj_emit_insn(struct aj_ctx *ctx, int i);
