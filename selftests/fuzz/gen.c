@@ -14,6 +14,8 @@ struct gen {
 	bool overflow;
 	int ctxreg;		/* R6-R9 holding the ctx pointer, or -1 */
 	int memreg;		/* R6-R9 holding the memory region: ctxreg, the map value, or -1 */
+	int cbreg;		/* in a bpf_loop callback: R6-R9 holding its caller's stack, or -1 */
+	bool in_cb;		/* generating the callback */
 	bool need_ctx;		/* every function keeps the ctx (and passes it on in R1) */
 	uint32_t fn;		/* the function being generated (0: main) */
 	uint32_t stack;		/* its stack size */
@@ -105,7 +107,7 @@ static uint64_t rnd_imm64(struct gen *g)
 
 static bool is_scalar(struct gen *g, int r)
 {
-	return r >= 0 && r <= 9 && r != g->ctxreg && r != g->memreg;
+	return r >= 0 && r <= 9 && r != g->ctxreg && r != g->memreg && r != g->cbreg;
 }
 
 /* A register to read: any scalar. */
@@ -213,6 +215,12 @@ static bool pick_place(struct gen *g, uint32_t lg, bool write, bool atomic, int 
 	bool ctx = g->memreg >= 0 && g->o->ctx_size >= sz && (!write || g->o->ctx_write) &&
 		   (!atomic || g->o->ctx_atomic);
 
+	/* a callback's caller's stack: drawn only there, other programs stay what they were */
+	if (g->cbreg >= 0 && g->o->cb_ctx_size >= sz && chance(g, 30)) {
+		*base = g->cbreg;
+		*off = (int16_t)(rnd(g, g->o->cb_ctx_size / sz) * sz);
+		return true;
+	}
 	if (!stack && !ctx)
 		return false;
 	if (stack && (!ctx || chance(g, 60))) {
@@ -532,6 +540,75 @@ static void gen_tail_call(struct gen *g)
 	g->info->has_tail_call = true;
 }
 
+/*
+ * r0 = bpf_loop(nr, callback, ctx, 0): nr a constant or a register modulo cb_max_nr + 1, ctx the
+ * caller's stack [-cb_ctx_size, 0) or NULL; R0 (the iterations run) stays, a scalar.
+ */
+static void gen_loop_call(struct gen *g)
+{
+	const struct ajf_opts *o = g->o;
+
+	if (g->in_cb || g->stack < o->cb_ctx_size ||
+	    g->nfix >= sizeof(g->fix) / sizeof(g->fix[0]))
+		return;
+	if (chance(g, 50)) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, (int32_t)rnd(g, o->cb_max_nr + 1));
+	} else {
+		emit(g, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, pick_src(g), 0, 0);
+		emit(g, BPF_ALU | BPF_MOD | BPF_K, BPF_REG_1, 0, 0, (int32_t)o->cb_max_nr + 1);
+	}
+	g->fix[g->nfix].at = g->n;
+	g->fix[g->nfix].fn = o->nr_subprogs + 1;
+	g->nfix++;
+	emit_ld_imm64(g, BPF_REG_2, BPF_PSEUDO_FUNC, 0);
+	if (o->cb_ctx_size) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0);
+		emit(g, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -(int32_t)o->cb_ctx_size);
+	} else {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0);
+	}
+	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0);
+	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_LOOP);
+	reinit_args(g, 1);
+	g->info->has_call = true;
+	g->info->nr_loop_calls++;
+}
+
+/*
+ * fentry on bpf_fentry_test7(NULL) or bpf_fentry_test8(&arg), arg->a NULL: p = arg (the ctx's
+ * first u64), q = p->a (a PROBE_MEM load: 0 from NULL, or NULL), sometimes q2 = q->a (from NULL:
+ * 0); the last one, the same in every run, is stored to the memory region (the epilogue folds
+ * it), and the pointers become scalars again. The destinations held other scalars: a load that
+ * left them would show.
+ */
+static void gen_probe(struct gen *g)
+{
+	int p, q, q2 = -1;
+
+	if (g->ctxreg < 0 || g->memreg < 0 || g->fn || !g->o->ctx_write || g->o->ctx_size < 8)
+		return;
+	p = pick_dst(g);
+	do
+		q = pick_dst(g);
+	while (q == p);
+	emit(g, BPF_LDX | BPF_MEM | BPF_DW, p, g->ctxreg, 0, 0);
+	emit(g, BPF_LDX | BPF_MEM | BPF_DW, q, p, 0, 0);
+	g->info->nr_probe_loads++;
+	if (chance(g, 50)) {
+		do
+			q2 = pick_dst(g);
+		while (q2 == p || q2 == q);
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, q2, q, 0, 0);
+		g->info->nr_probe_loads++;
+	}
+	emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, q2 >= 0 ? q2 : q,
+	     (int16_t)(rnd(g, g->o->ctx_size / 8) * 8), 0);
+	emit_set(g, p);
+	emit_set(g, q);
+	if (q2 >= 0)
+		emit_set(g, q2);
+}
+
 /* ---- control flow ---- */
 
 static void gen_block(struct gen *g, uint32_t size);
@@ -583,8 +660,11 @@ static void gen_if(struct gen *g)
 	g->depth++;
 	gen_block(g, sub_size(g));
 	g->depth--;
-	if (has(g, AJF_EXIT) && chance(g, 15))
+	if (has(g, AJF_EXIT) && chance(g, 15)) {
+		if (g->o->exit_zero || g->in_cb)	/* fentry: 0; a callback: 0 or 1 */
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
 	bind(g, j);
 }
 
@@ -649,6 +729,11 @@ static void gen_item(struct gen *g)
 	/* not in loops: loops of calls of loops would make run times multiply */
 	if (g->o->nr_subprogs && g->fn < g->o->nr_subprogs && !g->loops && chance(g, 5))
 		return gen_subcall(g);
+	/* the new shapes: drawn only when asked for too */
+	if (has(g, AJF_LOOP_CB) && !g->in_cb && !g->loops && chance(g, 6))
+		return gen_loop_call(g);
+	if (has(g, AJF_PROBE) && chance(g, 10))
+		return gen_probe(g);
 	/* drawn only when asked for: the programs of other options stay what they were */
 	if (has(g, AJF_PKT | AJF_CTX_LOAD | AJF_LOOKUP) && chance(g, 12)) {
 		uint32_t k = rnd(g, 3);
@@ -739,6 +824,11 @@ static uint32_t sub_len(const struct ajf_opts *o)
 	return o->sub_len ? o->sub_len : o->len / 2;
 }
 
+static uint32_t cb_len(const struct ajf_opts *o)
+{
+	return o->cb_len ? o->cb_len : sub_len(o);
+}
+
 uint32_t ajf_max_len(const struct ajf_opts *o)
 {
 	uint32_t n = fn_max_len(o, o->len, o->stack_size);
@@ -746,6 +836,8 @@ uint32_t ajf_max_len(const struct ajf_opts *o)
 	if (o->nr_subprogs)
 		n += 24 * o->nr_subprogs +
 		     o->nr_subprogs * (8 + fn_max_len(o, sub_len(o), o->sub_stack_size));
+	if (o->classes & AJF_LOOP_CB)
+		n += 32 + fn_max_len(o, cb_len(o), o->cb_stack_size);
 	return n;
 }
 
@@ -755,18 +847,20 @@ static void gen_function(struct gen *g, uint32_t fn)
 	const struct ajf_opts *o = g->o;
 	uint32_t off, k;
 	int r;
+	bool cb = (o->classes & AJF_LOOP_CB) && fn == o->nr_subprogs + 1;
 
 	g->fn = fn;
-	g->stack = fn ? o->sub_stack_size : o->stack_size;
-	g->left = fn ? sub_len(o) : o->len;
+	g->in_cb = cb;
+	g->stack = cb ? o->cb_stack_size : fn ? o->sub_stack_size : o->stack_size;
+	g->left = cb ? cb_len(o) : fn ? sub_len(o) : o->len;
 	g->locked = 0;
 	g->depth = 0;
 	g->loops = 0;
-	g->ctxreg = g->memreg = -1;
+	g->ctxreg = g->memreg = g->cbreg = -1;
 	g->info->func_start[fn] = g->n;
 
 	/* prologue: the ctx to a callee-saved register, every scalar register set, the stack written */
-	if (g->need_ctx) {
+	if (g->need_ctx && !cb) {
 		g->ctxreg = 6 + (int)rnd(g, 4);
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, g->ctxreg, BPF_REG_1, 0, 0);
 	}
@@ -777,9 +871,20 @@ static void gen_function(struct gen *g, uint32_t fn)
 		while (g->memreg == g->ctxreg);
 		emit_ld_imm64(g, g->memreg, BPF_PSEUDO_MAP_VALUE, (uint32_t)o->mem_map_fd);
 	}
-	/* a subprogram keeps the arguments it was given in R2-R5 (and R1 when it is no ctx) */
+	/* a callback keeps its caller's stack (R2) in a callee-saved register */
+	if (cb && o->cb_ctx_size) {
+		do
+			g->cbreg = 6 + (int)rnd(g, 4);
+		while (g->cbreg == g->memreg);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, g->cbreg, BPF_REG_2, 0, 0);
+	}
+	/*
+	 * a subprogram keeps the arguments it was given in R2-R5 (and R1 when it is no ctx); a
+	 * callback its index in R1 (R3-R5 are not its arguments)
+	 */
 	for (r = 0; r <= 9; r++)
-		if (is_scalar(g, r) && (!fn || r == 0 || r >= 6 || (r == 1 && g->need_ctx)))
+		if (is_scalar(g, r) && (cb ? r != 1 :
+					!fn || r == 0 || r >= 6 || (r == 1 && g->need_ctx)))
 			emit_set(g, r);
 	for (off = 8; off <= g->stack; off += 8) {
 		if (chance(g, 50))
@@ -788,6 +893,13 @@ static void gen_function(struct gen *g, uint32_t fn)
 			emit(g, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, pick_src(g), -(int16_t)off, 0);
 	}
 
+	/*
+	 * bpf_loop first thing in the main function, where no branch can make it dead code: a
+	 * callback referred to only from code the verifier removes as dead makes some kernels
+	 * (6.18) fail the load ("verifier bug: No program to jit")
+	 */
+	if (!fn && (o->classes & AJF_LOOP_CB))
+		gen_loop_call(g);
 	gen_block(g, g->left);
 
 	/* the main function calls every subprogram nothing called yet: all of them are reachable */
@@ -829,6 +941,17 @@ static void gen_function(struct gen *g, uint32_t fn)
 	if (o->store_r0 && o->ctx_write && g->memreg >= 0 && o->ctx_size >= 8)
 		emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, BPF_REG_0,
 		     (int16_t)(o->dump_off ? o->dump_off + 80 : 0), 0);
+	if (cb) {
+		/* 1 (stop) when R0 & cb_break_mask is 0, else 0: R0 a constant on each path */
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0);
+		emit(g, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)o->cb_break_mask);
+		emit(g, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 2, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	} else if (o->exit_zero) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	}
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
@@ -843,13 +966,18 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 		.cap = cap,
 		.ctxreg = -1,
 		.memreg = -1,
+		.cbreg = -1,
 	};
-	uint32_t fn, k;
+	uint32_t fn, k, nfn;
 	bool ctx_helpers = false;
+	bool cb = (o->classes & AJF_LOOP_CB) != 0;
 
 	if (o->stack_size % 8 || o->stack_size > 512 || o->ctx_size % 8 ||
 	    o->sub_stack_size % 8 || o->sub_stack_size > 512 || o->nr_subprogs > AJF_MAX_SUBPROGS ||
-	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)))
+	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)) ||
+	    (cb && (o->cb_stack_size % 8 || o->cb_stack_size > 512 || o->cb_ctx_size % 8 ||
+		    o->cb_ctx_size > o->stack_size)) ||
+	    ((o->classes & AJF_PROBE) && (!o->ctx_write || !o->mem_map)))
 		return -1;
 	if (!info)
 		info = &dummy;
@@ -859,9 +987,10 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 		for (k = 0; k < o->nr_helpers; k++)
 			ctx_helpers |= o->helpers[k].ctx_args != 0;
 	g.need_ctx = (o->ctx_size && !o->mem_map) || (o->classes & AJF_TAIL_CALL) || ctx_helpers ||
-		     (o->classes & (AJF_PKT | AJF_CTX_LOAD));
+		     (o->classes & (AJF_PKT | AJF_CTX_LOAD | AJF_PROBE));
 
-	for (fn = 0; fn <= o->nr_subprogs; fn++)
+	nfn = 1 + o->nr_subprogs + cb;
+	for (fn = 0; fn < nfn; fn++)
 		gen_function(&g, fn);
 	for (k = 0; k < g.nfix && !g.overflow; k++)
 		out[g.fix[k].at].imm = (int32_t)info->func_start[g.fix[k].fn] - (int32_t)g.fix[k].at - 1;
@@ -869,7 +998,7 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 	if (g.overflow)
 		return -1;
 	info->len = g.n;
-	info->nr_funcs = 1 + o->nr_subprogs;
+	info->nr_funcs = nfn;
 	info->stack_depth = o->stack_size;
 	return (int)g.n;
 }
@@ -948,7 +1077,8 @@ void ajf_dump(FILE *f, const struct bpf_insn *insns, uint32_t len)
 					(unsigned long long)((uint64_t)(uint32_t)in->imm |
 							     ((uint64_t)(uint32_t)in[1].imm << 32)),
 					in->src_reg == BPF_PSEUDO_MAP_FD ? " (map fd)" :
-					in->src_reg == BPF_PSEUDO_MAP_VALUE ? " (map value: fd, offset)" : "");
+					in->src_reg == BPF_PSEUDO_MAP_VALUE ? " (map value: fd, offset)" :
+					in->src_reg == BPF_PSEUDO_FUNC ? " (function: relative)" : "");
 			fprintf(f, "\n");
 			i++;
 			continue;
