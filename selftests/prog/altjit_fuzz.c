@@ -2,13 +2,20 @@
 /*
  * altjit_fuzz: differential fuzzing in the guest (issue 4, point 7).
  *
- *   altjit_fuzz [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-v] [-d]
+ *   altjit_fuzz [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-H] [-v] [-d]
  *
  * For each seed, selftests/fuzz/gen.c makes a set of one to three SCHED_CLS programs (ALU, JMP,
  * bounded loops, stack and map-value memory, atomics, helper calls, bpf2bpf calls, tail calls
  * through a real prog array that also holds the set's programs, direct packet access through
  * skb->data/data_end, loads of __sk_buff fields, bpf_map_lookup_elem and accesses through the
- * pointer it returns). The set is loaded and run (BPF_PROG_TEST_RUN, once, on a fixed packet)
+ * pointer it returns). One seed in four (5.17+; SET_CLS before) is such a set whose programs
+ * also call bpf_loop(nr, callback, ctx, 0): a callback function after the subprograms, its
+ * address a BPF_LD_IMM64 / BPF_PSEUDO_FUNC, called from the main function, its body and its
+ * subprograms, working on its own stack, the map value and its caller's stack, returning 0 or
+ * 1. One seed in eight is one fentry program on bpf_fentry_test7(NULL) or bpf_fentry_test8(&arg)
+ * (arg->a NULL): loads through arg and arg->a are PROBE_MEM loads (the last from NULL, 0), run
+ * by a tracing test run, which calls those functions (fuzz_set.c). The set is loaded and run
+ * (BPF_PROG_TEST_RUN, once, on a fixed packet)
  * under the kernel's interpreter (bpf_jit_enable=0), the stock JIT, altjit's legacy and
  * optimized schemes (/sys/kernel/altjit/mode), each time with a fresh prog array and memory map;
  * one seed in HARDEN_EVERY is loaded with net.core.bpf_jit_harden=2 (constant blinding) under
@@ -18,7 +25,7 @@
  * bytes) and the packet. A scheme that cannot be selected for a set fails its point.
  *
  * The reference is the interpreter where it can run the set (it cannot run programs with both
- * bpf2bpf calls and tail calls: those are compared with the stock JIT); the stock JIT is
+ * bpf2bpf calls and tail calls, nor callbacks: those are compared with the stock JIT); the stock JIT is
  * compared with it too, and any difference fails but the one documented kernel divergence
  * (known_divergence()). Programs with both bpf2bpf calls and tail calls are never compiled
  * legacy (altjit gives them to the stock JIT), so a legacy prog array cannot hold them: such
@@ -29,7 +36,9 @@
  * seeds. On a mismatch: the seed, the scheme, expected and got, the programs (ajf_dump) and the
  * entry program's JIT image (hex, for objdump -D -b binary -mi386:x86-64) under both schemes.
  * TAP: programs and verifier rejections (rate under 2%), then one point per scheme (0
- * mismatches), then altjit's counters showing it compiled. Exit 0 iff every point passed.
+ * mismatches), the callback and fentry sets made, loaded and run per scheme (failing when none
+ * ran; bpf_loop SKIPs before 5.17), then altjit's counters showing it compiled. Exit 0 iff every
+ * point passed. -H: leave net.core.bpf_jit_harden alone (no hardened seeds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
