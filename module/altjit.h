@@ -76,7 +76,7 @@ void altjit_orig_jit_free(struct bpf_prog *prog);
 /* isolation.c: programs whose tail-call entries differ never share a prog array. */
 struct bpf_prog *aj_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp, int *err);
 bool aj_map_compatible(void *map, const struct bpf_prog *fp);
-void aj_legacy_image_get(void);
+void aj_image_pin(void);
 void aj_jit_free(struct bpf_prog *prog);
 void altjit_jit_free_pending(struct bpf_prog *prog);
 void altjit_isolation_exit(void);
@@ -100,7 +100,6 @@ struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *p
  */
 int altjit_pending_scheme(const struct bpf_prog *prog);
 bool altjit_pending_release(struct bpf_prog *prog);
-extern const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES];
 
 /* faults.c: test-only fault injection (the test_fail module parameter). */
 #define AJ_FAULTS(X)								\

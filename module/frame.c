@@ -48,6 +48,7 @@
  *   did not allow the mix either).
  */
 #include "jit.h"
+#include "../include/altjit.h"
 
 #define AJ_LEGACY_MARKER	0x414a4c47u
 #define AJ_LEGACY_STACK		512
@@ -93,6 +94,17 @@ static void frame_head(struct aj_ctx *ctx, bool init_counter, bool fixed)
 	}
 	x86_push(&ctx->b, X_RBP);
 	x86_mov_rr(&ctx->b, true, X_RBP, X_RSP);
+}
+
+/*
+ * ORC (7.3): rbp is the frame pointer from the end of the prologue up to the first leave of the
+ * image, as the stock JIT says of its images: an exit's copy of the epilogue (jit_insn.c) returns
+ * with the caller's rbp, so no later range could be right for every byte.
+ */
+static void aj_frame_fp_end(struct aj_ctx *ctx)
+{
+	if (!ctx->fp_end)
+		ctx->fp_end = ctx->b.len;
 }
 
 static void sub_rsp_imm32(struct aj_ctx *ctx, u32 n)
@@ -147,7 +159,7 @@ static void opt_epilogue(struct aj_ctx *ctx)
 	aj_emit_exit_barrier(ctx);
 	pop_callee(ctx, ctx->callee_regs);
 	x86_leave(&ctx->b);
-	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
+	aj_frame_fp_end(ctx);
 	aj_emit_return(ctx);
 }
 
@@ -218,8 +230,16 @@ static void opt_pass_counter(struct aj_ctx *ctx)
 		x86_ldx(&ctx->b, 8, X_RAX, X_RBP, opt_tcc_off(ctx));
 }
 
+static void opt_setup(struct aj_ctx *ctx)
+{
+	ctx->stack = (ctx->fn->stack_depth + 7) & ~7u;
+	ctx->callee_regs = aj_callee_regs_used(ctx->fn);
+}
+
 const struct aj_frame aj_frame_optimized = {
 	.name = "optimized",
+	.setup = opt_setup,
+	.tc_abi = AJ_TC_ABI_STOCK,	/* the stock JIT's entry and counter: they mix freely */
 	.prologue = opt_prologue,
 	.epilogue = opt_epilogue,
 	.tc_count = opt_tc_count,
@@ -251,7 +271,7 @@ static void legacy_epilogue(struct aj_ctx *ctx)
 	x86_pop(&ctx->b, X_RCX);	/* the counter */
 	pop_callee(ctx, 0xf);
 	x86_leave(&ctx->b);
-	ctx->fp_end = ctx->b.len;	/* ORC: rbp is the frame pointer up to here */
+	aj_frame_fp_end(ctx);
 	aj_emit_return(ctx);
 }
 
@@ -286,7 +306,7 @@ static void legacy_tc_leave(struct aj_ctx *ctx)
 		legacy_tc_add(ctx);
 }
 
-u32 aj_legacy_tc_entry(const struct aj_target *t)
+static u32 legacy_tc_entry(const struct aj_target *t)
 {
 	/* frame head, marker, sub rsp imm32, four pushes, push rax */
 	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7 + 7 + 1 + 2 + 2 + 2 + 1;
@@ -306,33 +326,21 @@ static void legacy_pass_counter(struct aj_ctx *ctx)
 {
 }
 
-const struct aj_frame aj_frame_legacy = {
-	.name = "legacy",
-	.prologue = legacy_prologue,
-	.epilogue = legacy_epilogue,
-	.tc_count = legacy_tc_count,
-	.tc_leave = legacy_tc_leave,
-	.tc_entry = aj_legacy_tc_entry,
-	.tc_count_late = legacy_tc_count_late,
-	.pass_counter = legacy_pass_counter,
-};
-
-/* How much BPF stack a frame reserves, and which callee-saved registers it pushes. */
-void aj_frame_setup(struct aj_ctx *ctx)
+/* A tail-calling program reserves the largest stack any target may use: the target runs here. */
+static void legacy_setup(struct aj_ctx *ctx)
 {
-	u32 depth = (ctx->fn->stack_depth + 7) & ~7u;
+	ctx->stack = ctx->fn->has_tail_call ? AJ_LEGACY_STACK : (ctx->fn->stack_depth + 7) & ~7u;
+	ctx->callee_regs = 0xf;
+}
 
-	if (ctx->frame == &aj_frame_legacy) {
-		ctx->stack = ctx->fn->has_tail_call ? AJ_LEGACY_STACK : depth;
-		ctx->callee_regs = 0xf;
-	} else {
-		ctx->stack = depth;
-		ctx->callee_regs = aj_callee_regs_used(ctx->fn);
-	}
+/* The 5.10 and 6.1 verifiers would allow the mix; pre-5.8 kernels, whose frame this is, did not. */
+static const char *legacy_unsupported(bool subprogs, bool tail_calls)
+{
+	return subprogs && tail_calls ? "legacy frame cannot mix bpf2bpf calls and tail calls" : NULL;
 }
 
 /* Is the image at bpf_func a legacy one? (Reads the prologue: the marker is at a fixed place.) */
-bool aj_image_is_legacy(const struct aj_target *t, const u8 *bpf_func)
+static bool legacy_owns_image(const struct aj_target *t, const u8 *bpf_func)
 {
 	const u8 *p = bpf_func + (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3;
 	u32 marker;
@@ -341,4 +349,48 @@ bool aj_image_is_legacy(const struct aj_target *t, const u8 *bpf_func)
 		return false;
 	memcpy(&marker, p + 3, 4);
 	return marker == AJ_LEGACY_MARKER;
+}
+
+const struct aj_frame aj_frame_legacy = {
+	.name = "legacy",
+	.setup = legacy_setup,
+	.unsupported = legacy_unsupported,
+	/* Its tail calls jump past the target's whole prologue: legacy targets only. */
+	.tc_abi = 1,
+	.owns_image = legacy_owns_image,
+	/* Its prog arrays rely on altjit's isolation checks: stay loaded while its images live. */
+	.pins_module = true,
+	.prologue = legacy_prologue,
+	.epilogue = legacy_epilogue,
+	.tc_count = legacy_tc_count,
+	.tc_leave = legacy_tc_leave,
+	.tc_entry = legacy_tc_entry,
+	.tc_count_late = legacy_tc_count_late,
+	.pass_counter = legacy_pass_counter,
+};
+
+/* ---- the schemes ---- */
+
+/* By enum altjit_scheme: a new scheme is a frame here and a name in include/altjit.h. */
+const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES] = {
+	[ALTJIT_STOCK] = NULL,		/* the kernel's own JIT */
+	[ALTJIT_LEGACY] = &aj_frame_legacy,
+	[ALTJIT_OPTIMIZED] = &aj_frame_optimized,
+};
+
+const struct aj_frame *aj_image_frame(const struct aj_target *t, const u8 *bpf_func)
+{
+	int i;
+
+	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
+		if (aj_frames[i] && aj_frames[i]->owns_image && aj_frames[i]->owns_image(t, bpf_func))
+			return aj_frames[i];
+	return NULL;
+}
+
+u8 aj_image_tc_abi(const struct aj_target *t, const u8 *bpf_func)
+{
+	const struct aj_frame *f = aj_image_frame(t, bpf_func);
+
+	return f ? f->tc_abi : AJ_TC_ABI_STOCK;
 }

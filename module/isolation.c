@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tail-call ABI isolation. A tail call jumps into the target at an offset fixed by the caller's
- * frame scheme: the legacy scheme jumps past the target's whole prologue, stock and optimized
- * programs past their rbp/rsp setup only. A prog array must therefore never hold, or be called
- * from, programs of both kinds. Each prog array gets an owner ABI the first time a JIT'ed program
- * is inserted into it or loaded with a tail call into it; a program of the other ABI is then
- * refused with -EINVAL, a dmesg line naming both, and a counter.
+ * frame scheme (struct aj_frame's tc_abi): the legacy scheme jumps past the target's whole
+ * prologue, stock and optimized programs past their rbp/rsp setup only. A prog array must
+ * therefore never hold, or be called from, programs of two ABIs. Each prog array gets an owner
+ * ABI the first time a JIT'ed program is inserted into it or loaded with a tail call into it; a
+ * program of another ABI is then refused with -EINVAL, a dmesg line naming both, and a counter.
  *
- * A program's ABI is read from its image (frame.c marks legacy prologues), so it is known for
- * every program, also those JIT'ed before altjit was loaded.
+ * A program's ABI is read from its image (a frame with its own ABI marks its prologues:
+ * aj_image_frame()), so it is known for every program, also those JIT'ed before altjit was loaded.
  *
- * The checks live in this module, so the module stays loaded while legacy images exist: each
- * finished legacy image holds a module reference, dropped when the kernel frees the image
- * (bpf_jit_free). rmmod meanwhile fails with EBUSY; /sys/kernel/altjit/stats shows legacy_live.
+ * The checks live in this module, so the module stays loaded while images that rely on them exist:
+ * each finished image of a frame that pins the module (legacy) holds a module reference, dropped
+ * when the kernel frees the image (bpf_jit_free). rmmod meanwhile fails with EBUSY;
+ * /sys/kernel/altjit/stats shows them as legacy_live.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,20 +34,38 @@ struct aj_map_owner {
 	struct hlist_node node;
 	const struct bpf_map *map;
 	u32 id;			/* a freed map's pointer may come back with another id */
-	int legacy;		/* the owner ABI; -1: not decided yet (reserved by a load) */
+	int abi;		/* the owner's tail-call ABI; -1: not decided yet (reserved by a load) */
 };
 
 static DEFINE_SPINLOCK(aj_owner_lock);
 static DEFINE_HASHTABLE(aj_owners, 6);
 
-static bool prog_is_legacy(const struct bpf_prog *fp)
+/* The frame of a finished altjit image that marks its images, else NULL (stock, optimized). */
+static const struct aj_frame *prog_frame(const struct bpf_prog *fp)
 {
-	return fp->jited && fp->bpf_func && aj_image_is_legacy(&aj_target, (const u8 *)fp->bpf_func);
+	return fp->jited && fp->bpf_func ? aj_image_frame(&aj_target, (const u8 *)fp->bpf_func) : NULL;
 }
 
-static const char *abi_name(bool legacy)
+static int prog_abi(const struct bpf_prog *fp)
 {
-	return legacy ? "legacy" : "stock/optimized";
+	const struct aj_frame *f = prog_frame(fp);
+
+	return f ? f->tc_abi : AJ_TC_ABI_STOCK;
+}
+
+/* The schemes of an ABI, for messages: "stock/optimized", "legacy". */
+static const char *abi_name(int abi, char *buf, size_t size)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	if (abi == AJ_TC_ABI_STOCK)
+		n = scnprintf(buf, size, "stock");
+	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
+		if (aj_frames[i] && aj_frames[i]->tc_abi == abi)
+			n += scnprintf(buf + n, size - n, "%s%s", n ? "/" : "", aj_frames[i]->name);
+	return buf;
 }
 
 /*
@@ -66,7 +85,7 @@ static int array_abi(struct bpf_map *map)
 		struct bpf_prog *p = READ_ONCE(array->ptrs[i]);
 
 		if (p)
-			abi = prog_is_legacy(p);
+			abi = prog_abi(p);
 	}
 	rcu_read_unlock();
 	rcu_read_unlock_trace();
@@ -90,14 +109,14 @@ static struct aj_map_owner *owner_find(const struct bpf_map *map)
  * updates, under RCU, allocate theirs with GFP_ATOMIC. -ENOMEM when there is no record: the
  * caller refuses rather than let an unrecorded array take either ABI.
  */
-static int map_owner(struct bpf_map *map, bool legacy)
+static int map_owner(struct bpf_map *map, int mine)
 {
 	struct aj_map_owner *o, *n = NULL;
 	int abi;
 
 	spin_lock(&aj_owner_lock);
 	o = owner_find(map);
-	abi = o && o->id == map->id ? o->legacy : -1;
+	abi = o && o->id == map->id ? o->abi : -1;
 	spin_unlock(&aj_owner_lock);
 	if (abi >= 0)
 		return abi;
@@ -105,20 +124,20 @@ static int map_owner(struct bpf_map *map, bool legacy)
 	/* Not decided yet, or a new map at a freed one's address: scan it once. */
 	abi = array_abi(map);
 	if (abi < 0)
-		abi = legacy;
+		abi = mine;
 	if (!o && !aj_fault(AJ_FAULT_owner, NULL))
 		n = kmalloc(sizeof(*n), GFP_ATOMIC);
 	spin_lock(&aj_owner_lock);
 	o = owner_find(map);
-	if (o && o->id == map->id && o->legacy >= 0) {
-		abi = o->legacy;	/* decided meanwhile */
+	if (o && o->id == map->id && o->abi >= 0) {
+		abi = o->abi;	/* decided meanwhile */
 	} else if (o) {
 		o->id = map->id;
-		o->legacy = abi;
+		o->abi = abi;
 	} else if (n) {
 		n->map = map;
 		n->id = map->id;
-		n->legacy = abi;
+		n->abi = abi;
 		hash_add(aj_owners, &n->node, (unsigned long)map);
 		n = NULL;
 	} else {
@@ -146,7 +165,7 @@ static int owner_reserve(struct bpf_map *map)
 		return -ENOMEM;
 	n->map = map;
 	n->id = map->id;
-	n->legacy = -1;
+	n->abi = -1;
 	spin_lock(&aj_owner_lock);
 	if (owner_find(map)) {
 		spin_unlock(&aj_owner_lock);
@@ -161,14 +180,14 @@ static int owner_reserve(struct bpf_map *map)
 /* 0 when fp may share the prog array map with its other users; -EINVAL or -ENOMEM when not. */
 static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const char *what)
 {
-	bool legacy;
-	int abi;
+	char mine_name[32], abi_name_buf[32];
+	int mine, abi;
 
 	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY || !fp->jited)
 		return 0;
-	legacy = prog_is_legacy(fp);
-	abi = map_owner(map, legacy);
-	if (abi == legacy)
+	mine = prog_abi(fp);
+	abi = map_owner(map, mine);
+	if (abi == mine)
 		return 0;
 	aj_stat_inc(AJ_STAT_isolation_refused);
 	if (abi < 0) {
@@ -177,7 +196,8 @@ static int map_abi_check(struct bpf_map *map, const struct bpf_prog *fp, const c
 		return abi;
 	}
 	pr_warn_ratelimited("refusing %s: program %s has a %s frame, prog array %u is %s; their tail-call entries differ\n",
-			    what, fp->aux->name, abi_name(legacy), map->id, abi_name(abi));
+			    what, fp->aux->name, abi_name(mine, mine_name, sizeof(mine_name)), map->id,
+			    abi_name(abi, abi_name_buf, sizeof(abi_name_buf)));
 	return -EINVAL;
 }
 
@@ -215,7 +235,7 @@ bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
 	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
 }
 
-void aj_legacy_image_get(void)
+void aj_image_pin(void)
 {
 	__module_get(THIS_MODULE);
 	aj_stat_inc(AJ_STAT_legacy_live);
@@ -223,13 +243,15 @@ void aj_legacy_image_get(void)
 
 void aj_jit_free(struct bpf_prog *prog)
 {
-	bool legacy;
+	const struct aj_frame *f;
+	bool pinned;
 
 	altjit_jit_free_pending(prog);
 	/* finished images only: no jit_data left between subprogram passes */
-	legacy = prog->jited && !prog->aux->jit_data && prog_is_legacy(prog);
+	f = !prog->aux->jit_data ? prog_frame(prog) : NULL;
+	pinned = f && f->pins_module;
 	altjit_orig_jit_free(prog);
-	if (legacy) {
+	if (pinned) {
 		atomic64_dec(&altjit_stats[AJ_STAT_legacy_live]);
 		module_put(THIS_MODULE);
 	}

@@ -54,6 +54,30 @@ struct aj_ctx;
  */
 struct aj_frame {
 	const char *name;
+	/*
+	 * What the scheme decides before any code: the BPF stack the frame reserves (ctx->stack)
+	 * and the callee-saved registers it pushes (ctx->callee_regs).
+	 */
+	void (*setup)(struct aj_ctx *ctx);
+	/*
+	 * Why a program of this shape cannot be compiled with this frame (it then goes whole to the
+	 * stock JIT), or NULL: subprogs, it has bpf2bpf calls; tail_calls, it or a subprogram
+	 * tail-calls. NULL hook: everything.
+	 */
+	const char *(*unsupported)(bool subprogs, bool tail_calls);
+	/*
+	 * The tail-call ABI: programs may share a prog array only when their frames have the same id.
+	 * AJ_TC_ABI_STOCK is the stock JIT's (its tail-call entry and counter convention); a frame
+	 * with another id must recognise its own images (owns_image), since the ABI of a program in
+	 * a prog array is read from its image.
+	 */
+	u8 tc_abi;
+	bool (*owns_image)(const struct aj_target *t, const u8 *bpf_func);
+	/*
+	 * Whether each finished image holds a module reference until the kernel frees it: frames
+	 * whose images rely on altjit's isolation checks staying loaded (needs owns_image).
+	 */
+	bool pins_module;
 	/* Entry: patch site, rbp/rsp setup, counter, callee-saved registers. */
 	void (*prologue)(struct aj_ctx *ctx);
 	/* BPF_EXIT target: restore and return (r0 already in rax). */
@@ -77,8 +101,12 @@ struct aj_frame {
 	void (*pass_counter)(struct aj_ctx *ctx);
 };
 
+#define AJ_TC_ABI_STOCK	0
+
 extern const struct aj_frame aj_frame_legacy;
 extern const struct aj_frame aj_frame_optimized;
+/* Every scheme's frame, by enum altjit_scheme (NULL: stock, the kernel's own JIT). */
+extern const struct aj_frame *const aj_frames[];
 
 /* One BPF function (a whole program, or one subprogram) as the code generator sees it. */
 struct aj_func {
@@ -103,7 +131,7 @@ struct aj_ctx {
 	u8 callee_regs;			/* bit n: BPF R(6+n) is used */
 	bool extra_pass;		/* the final pass of a program with subprograms */
 	u32 exit_off;			/* where the epilogue starts (previous pass) */
-	u32 fp_end;			/* where the epilogue has restored the caller's rbp */
+	u32 fp_end;			/* where the first epilogue has restored the caller's rbp */
 	int insn_idx;			/* BPF instruction being emitted */
 	int err;
 	void *env;			/* the environment's own state (kernel: the bpf_prog) */
@@ -151,9 +179,10 @@ static inline void aj_emit_patch_nop(struct aj_ctx *ctx)
 }
 
 /* frame.c */
-void aj_frame_setup(struct aj_ctx *ctx);
-u32 aj_legacy_tc_entry(const struct aj_target *t);
-bool aj_image_is_legacy(const struct aj_target *t, const u8 *bpf_func);
+/* The altjit frame whose image starts at bpf_func, when that frame marks its images; else NULL. */
+const struct aj_frame *aj_image_frame(const struct aj_target *t, const u8 *bpf_func);
+/* The tail-call ABI of the image at bpf_func. */
+u8 aj_image_tc_abi(const struct aj_target *t, const u8 *bpf_func);
 
 /* jit_insn.c: emit BPF instruction i (and i + 1 for LD_IMM64); returns how many it consumed. */
 int aj_emit_insn(struct aj_ctx *ctx, int i);

@@ -33,6 +33,7 @@ static bool emit_pass(struct aj_ctx *ctx)
 	u32 i = 0;
 
 	ctx->b.len = 0;
+	ctx->fp_end = 0;
 	ctx->frame->prologue(ctx);
 	if (ctx->addrs[0] != ctx->b.len) {
 		ctx->addrs[0] = ctx->b.len;
@@ -71,7 +72,7 @@ int aj_compile(struct aj_ctx *ctx, const struct aj_image_ops *ops)
 	int pass;
 	u8 *rw;
 
-	aj_frame_setup(ctx);
+	ctx->frame->setup(ctx);
 	ctx->err = 0;
 	if (ctx->extra_pass) {
 		/* Same layout as the first time; only call targets change. */

@@ -98,6 +98,18 @@ void aj_emit_exit_barrier(struct aj_ctx *ctx)
 	}
 }
 
+/*
+ * Whether an exit before the last instruction gets its own copy of the epilogue (pops, leave,
+ * return: at most 16 bytes) instead of a jump to the one after the last instruction. The stock
+ * JIT puts its epilogue at the first exit and jumps back to it from the others: whichever exit is
+ * hot, one of the two layouts pays a jmp there. A copy costs nothing at run time; only the
+ * Spectre-BHB barrier (a call and pushes, unprivileged cBPF) is too big to copy.
+ */
+static bool exit_inline(const struct aj_ctx *ctx)
+{
+	return !(ctx->fn->bhb_barrier && (ctx->t->bhb_loop || ctx->t->bhb_ibhf));
+}
+
 /* A jump to BPF instruction target (or to the epilogue), rel8 when the last pass says it fits. */
 static void emit_jump_to(struct aj_ctx *ctx, int cc, u32 target_off, u32 from_off)
 {
@@ -553,7 +565,11 @@ int aj_emit_insn(struct aj_ctx *ctx, int i)
 		case BPF_EXIT:
 			if (BPF_CLASS(insn->code) != BPF_JMP)
 				return -EOPNOTSUPP;
-			if (i != (int)ctx->fn->len - 1)
+			if (i == (int)ctx->fn->len - 1)
+				break;		/* falls through to the epilogue */
+			if (exit_inline(ctx))
+				ctx->frame->epilogue(ctx);
+			else
 				emit_jump_to(ctx, -1, ctx->exit_off, ctx->addrs[i + 1]);
 			break;
 		default:

@@ -493,9 +493,9 @@ static const char *aj_unsupported(struct bpf_verifier_env *env, struct bpf_prog 
 	 * subprogram itself nor a main program's own tail call: look at the instructions too. The
 	 * first subprogram decides for the whole program (main.c).
 	 */
-	if (frame == &aj_frame_legacy && prog->is_func &&
-	    (prog->aux->tail_call_reachable || has_tail_call(prog)))
-		return "legacy frame cannot mix bpf2bpf calls and tail calls";
+	if (frame->unsupported)
+		return frame->unsupported(prog->is_func,
+					  prog->aux->tail_call_reachable || has_tail_call(prog));
 	return NULL;
 }
 
@@ -620,8 +620,8 @@ struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *p
 			goto out_free;
 		}
 		aj_tail_call_fixup(prog);
-		if (frame == &aj_frame_legacy)
-			aj_legacy_image_get();
+		if (frame->pins_module)
+			aj_image_pin();
 	} else {
 		jd->addrs = addrs;
 		jd->header = a.header;

@@ -28,10 +28,13 @@ static char *mode = "stock";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "initial scheme: stock, legacy or optimized (switch later in /sys/kernel/altjit/mode)");
 
-const struct aj_frame *const aj_frames[ALTJIT_NR_SCHEMES] = {
-	[ALTJIT_LEGACY] = &aj_frame_legacy,
-	[ALTJIT_OPTIMIZED] = &aj_frame_optimized,
-};
+/* include/altjit.h lists one "<scheme>_jited" counter per altjit scheme, in scheme order. */
+static enum altjit_stat jited_stat(int scheme)
+{
+	BUILD_BUG_ON(AJ_STAT_legacy_jited - ALTJIT_LEGACY != AJ_STAT_optimized_jited - ALTJIT_OPTIMIZED);
+	BUILD_BUG_ON(AJ_STAT_legacy_jited + ALTJIT_NR_SCHEMES - ALTJIT_LEGACY != AJ_STAT_handed_back_mode);
+	return AJ_STAT_legacy_jited + scheme - ALTJIT_LEGACY;
+}
 
 bool altjit_scheme_available(int scheme)
 {
@@ -177,8 +180,7 @@ static struct bpf_prog *jit_compile(struct bpf_verifier_env *env, struct bpf_pro
 	module_put(THIS_MODULE);
 	if (!err) {
 		if (ret->jited)
-			aj_stat_inc(scheme == ALTJIT_LEGACY ? AJ_STAT_legacy_jited :
-				    AJ_STAT_optimized_jited);
+			aj_stat_inc(jited_stat(scheme));
 		else
 			aj_stat_inc(AJ_STAT_stock_not_jited);	/* blinding failed: interpreter */
 		return ret;

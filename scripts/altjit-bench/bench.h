@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What altjit-bench.c and native.c (altjit-bench --native) share. */
+/* What altjit-bench.c and native.c (altjit-bench --native) share; native.h is --native's own. */
 #ifndef _ALTJIT_BENCH_H
 #define _ALTJIT_BENCH_H
 

@@ -25,7 +25,7 @@ if ! make -s -C "$here" all >"$log" 2>&1; then
 	emit NOTOK "build selftests/host with -Wall -Wextra -Werror"
 	sed 's/^/# /' "$log" | tail -30
 else
-	for t in test_x86 test_exec test_mitig test_fetch.sh; do
+	for t in test_x86 test_exec test_mitig test_frame test_fetch.sh; do
 		args=()
 		[ "$t" = test_exec ] && args=("$@")
 		"$here/$t" "${args[@]}" >"$log" 2>&1

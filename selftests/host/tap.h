@@ -7,7 +7,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-static int tap_n, tap_failed;
+/*
+ * One count for the whole program, whichever of its files print points (test_exec's do): weak, so
+ * that every file's definition is the same object.
+ */
+__attribute__((weak)) int tap_n, tap_failed;
 
 static inline __attribute__((format(printf, 2, 3))) bool tap(bool ok, const char *fmt, ...)
 {

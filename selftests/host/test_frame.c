@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_frame: where a function's exits go, for both frames and the target variants that change
+ * the epilogue (IBT, SLS, return thunks). No exit pays a jump to reach the epilogue: each exit
+ * before the last instruction holds its own copy of it, the same instructions as the one after
+ * the last instruction, except under the Spectre-BHB barrier (too big to copy: those exits jump). The ORC
+ * frame-pointer range ends at the first leave, as the stock JIT's does. Every path runs natively.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "env.h"
+#include "tap.h"
+
+#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+static const struct aj_frame *const frames[] = { &aj_frame_optimized, &aj_frame_legacy };
+static const unsigned variants[] = { 0, HV_IBT | HV_NOP3, HV_SLS, HV_RETHUNK, HV_IBT | HV_SLS | HV_RETHUNK };
+
+/*
+ * r0 = ctx[0]; r6 = 7 (a callee-saved register: pops in both frames);
+ * if r0 == 1: return 11 (exit at insn 4); if r0 == 2: return 22 (exit at insn 7); return r6 + 30.
+ */
+static struct bpf_insn prog[] = {
+	I(BPF_LDX | BPF_MEM | BPF_B, 0, 1, 0, 0),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 7),
+	I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 1),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 11),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 2),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 22),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
+	I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 30),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+#define PROG_LEN	(sizeof(prog) / sizeof(prog[0]))
+static const int early_exits[] = { 4, 7 };
+
+static int compile(struct host_jit *j, unsigned hv, const struct aj_frame *frame, bool bhb)
+{
+	static struct aj_target t;
+
+	host_target(&t, hv);
+	host_reset();
+	memset(j, 0, sizeof(*j));
+	j->insns = prog;
+	j->len = PROG_LEN;
+	j->bhb_barrier = bhb;
+	return host_compile(j, &t, frame, 0, false);
+}
+
+/*
+ * Whether the instructions in [from, to) hold a jump (jcc or jmp) into the image; a jmp out of it
+ * (the return thunk) is a return.
+ */
+static bool has_jump(const struct host_jit *j, uint32_t from, uint32_t to)
+{
+	char text[64][HOST_DIS_TEXT];
+	uint32_t len[64];
+	int n = host_dis(j->image + from, to - from, (uint64_t)(uintptr_t)(j->image + from), text, len, 64);
+	int k;
+
+	for (k = 0; k < n; k++) {
+		const char *hex = strstr(text[k], "0x");
+		uintptr_t a;
+
+		if (text[k][0] != 'j')
+			continue;
+		if (strncmp(text[k], "jmp ", 4) || !hex)
+			return true;
+		a = (uintptr_t)strtoull(hex, NULL, 16);
+		if (a >= (uintptr_t)j->image && a < (uintptr_t)j->image + j->size)
+			return true;
+	}
+	return false;
+}
+
+/* Whether [a, a + n) and [b, b + n) decode to the same instructions (rel32 targets compared absolute). */
+static bool same_code(const struct host_jit *j, uint32_t a, uint32_t b, uint32_t n)
+{
+	char ta[32][HOST_DIS_TEXT], tb[32][HOST_DIS_TEXT];
+	uint32_t la[32], lb[32];
+	int na = host_dis(j->image + a, n, (uint64_t)(uintptr_t)(j->image + a), ta, la, 32);
+	int nb = host_dis(j->image + b, n, (uint64_t)(uintptr_t)(j->image + b), tb, lb, 32);
+	int k;
+
+	if (na != nb || na <= 0)
+		return false;
+	for (k = 0; k < na; k++)
+		if (la[k] != lb[k] || strcmp(ta[k], tb[k]))
+			return false;
+	return true;
+}
+
+static void test_exits(const struct aj_frame *frame, unsigned hv)
+{
+	const char *v = host_variant_name(hv);
+	struct host_jit j;
+	uint32_t epi, epi_len, first_leave = 0;
+	bool ok = true, same = true;
+	size_t e;
+
+	if (!tap(!compile(&j, hv, frame, false), "%s %s: the three-exit program compiles", frame->name, v))
+		return;
+	/* the epilogue after the last instruction: from where insn 10 (the last exit) ends */
+	epi = j.addrs[PROG_LEN];
+	epi_len = j.size - epi;
+	for (e = 0; e < sizeof(early_exits) / sizeof(early_exits[0]); e++) {
+		int i = early_exits[e];
+		uint32_t from = j.addrs[i], to = j.addrs[i + 1];
+
+		same &= to - from == epi_len && same_code(&j, from, epi, epi_len);
+		ok &= !has_jump(&j, from, to);
+		if (!first_leave)
+			first_leave = from;
+	}
+	tap(same, "%s %s: each early exit holds the epilogue itself (%u bytes, the same instructions as after the last one)",
+	    frame->name, v, epi_len);
+	tap(ok, "%s %s: no early exit jumps anywhere in the image", frame->name, v);
+	/* the first copy's leave is its last byte before the return (ret or jmp to the thunk) */
+	tap(j.ctx.fp_end > first_leave && j.ctx.fp_end < j.addrs[early_exits[0] + 1] &&
+	    j.image[j.ctx.fp_end - 1] == 0xc9,
+	    "%s %s: the frame-pointer range ends at the first exit's leave (offset %u)", frame->name, v,
+	    j.ctx.fp_end);
+	for (e = 0; e < 3; e++) {
+		uint8_t ctx[64] = { (uint8_t)(e + 1) };
+		static const uint64_t want[] = { 11, 22, 37 };
+		uint64_t bad = 0, r0 = host_call(j.image, ctx, &bad);
+
+		tap(r0 == want[e] && !bad, "%s %s: exit %zu returns %llu (got %llu) with the callee-saved registers kept",
+		    frame->name, v, e + 1, (unsigned long long)want[e], (unsigned long long)r0);
+	}
+	host_jit_free(&j);
+}
+
+/* Under the BHB barrier the epilogue stays single: early exits jump to it. */
+static void test_bhb_exits(const struct aj_frame *frame)
+{
+	struct host_jit j;
+	size_t e;
+	bool ok;
+
+	ok = !compile(&j, HV_BHB, frame, true);
+	for (e = 0; ok && e < sizeof(early_exits) / sizeof(early_exits[0]); e++)
+		ok = has_jump(&j, j.addrs[early_exits[e]], j.addrs[early_exits[e] + 1]);
+	tap(ok, "%s bhb: with the Spectre-BHB barrier, early exits jump to the one epilogue", frame->name);
+	if (ok) {
+		uint8_t ctx[64] = { 2 };
+		uint64_t bad = 0;
+
+		tap(host_call(j.image, ctx, &bad) == 22 && !bad, "%s bhb: exit 2 runs natively", frame->name);
+	}
+	host_jit_free(&j);
+}
+
+int main(void)
+{
+	size_t f, v;
+
+	if (host_init()) {
+		tap(false, "executable memory within rel32 reach of the helpers");
+		return tap_done();
+	}
+	for (f = 0; f < 2; f++) {
+		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
+			test_exits(frames[f], variants[v]);
+		test_bhb_exits(frames[f]);
+	}
+	return tap_done();
+}
