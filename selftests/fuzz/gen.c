@@ -401,7 +401,7 @@ static void gen_item(struct gen *g)
 		return gen_subcall(g);
 	/* the new shapes: drawn only when asked for too */
 	if (has(g, AJF_LOOP_CB) && !g->in_cb && !g->loops && chance(g, 6))
-		return ajf_gen_loop_call(g);
+		return ajf_gen_loop_call(g, false);
 	if (has(g, AJF_PROBE) && chance(g, 10))
 		return ajf_gen_probe(g);
 	/* drawn only when asked for: the programs of other options stay what they were */
@@ -564,12 +564,12 @@ static void gen_function(struct gen *g, uint32_t fn)
 	}
 
 	/*
-	 * bpf_loop first thing in the main function, where no branch can make it dead code: a
-	 * callback referred to only from code the verifier removes as dead makes some kernels
-	 * (6.18) fail the load ("verifier bug: No program to jit")
+	 * bpf_loop first thing in the main function, where no branch can make it dead code, with
+	 * a constant nr above 0: the verifier verifies the callback from there (a callback that no
+	 * call verifies fails the load on 6.7+: ajf_gen_loop_call())
 	 */
 	if (!fn && (o->classes & AJF_LOOP_CB))
-		ajf_gen_loop_call(g);
+		ajf_gen_loop_call(g, true);
 	gen_block(g, g->left);
 
 	/* the main function calls every subprogram nothing called yet: all of them are reachable */

@@ -133,7 +133,7 @@ struct ajf_opts {
 	 * be that large, a subprogram with less stack does not call bpf_loop). It keeps R1, works
 	 * on its own stack, the memory region and through R2, folds and dumps like the others and
 	 * returns 1 (stop) when R0 & cb_break_mask is 0, else 0. nr: 0..cb_max_nr, a constant or a
-	 * register modulo cb_max_nr + 1.
+	 * register modulo cb_max_nr + 1; the main function's first call a constant 1..cb_max_nr.
 	 */
 	uint32_t cb_len;		/* body size (0: sub_len) */
 	uint32_t cb_stack_size;		/* its own stack, multiple of 8 */

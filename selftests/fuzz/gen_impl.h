@@ -166,7 +166,7 @@ void ajf_bind(struct gen *g, uint32_t j);
 void ajf_gen_pkt(struct gen *g);
 void ajf_gen_ctx_load(struct gen *g);
 void ajf_gen_lookup(struct gen *g);
-void ajf_gen_loop_call(struct gen *g);
+void ajf_gen_loop_call(struct gen *g, bool first);
 void ajf_gen_probe(struct gen *g);
 
 #endif /* _ALTJIT_FUZZ_GEN_IMPL_H */

@@ -119,16 +119,24 @@ void ajf_gen_lookup(struct gen *g)
 
 /*
  * r0 = bpf_loop(nr, callback, ctx, 0): nr a constant or a register modulo cb_max_nr + 1, ctx the
- * caller's stack [-cb_ctx_size, 0) or NULL; R0 (the iterations run) stays, a scalar.
+ * caller's stack [-cb_ctx_size, 0) or NULL; R0 (the iterations run) stays, a scalar. first: nr a
+ * constant 1..cb_max_nr. Kernels that verify callbacks as if called any number of times (6.7+:
+ * check_helper_call() pushes the callback only while R1's upper bound is above the callback
+ * depth) never verify it from a call whose nr is known 0; a callback no call verifies is removed
+ * as dead code while its BPF_PSEUDO_FUNC address stays, and the load fails ("verifier bug: No
+ * program to jit", seen on 6.18). The first call makes the callback verified.
  */
-void ajf_gen_loop_call(struct gen *g)
+void ajf_gen_loop_call(struct gen *g, bool first)
 {
 	const struct ajf_opts *o = g->o;
 
 	if (g->in_cb || g->stack < o->cb_ctx_size ||
 	    g->nfix >= sizeof(g->fix) / sizeof(g->fix[0]))
 		return;
-	if (chance(g, 50)) {
+	if (first) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0,
+		     (int32_t)(1 + rnd(g, o->cb_max_nr ? o->cb_max_nr : 1)));
+	} else if (chance(g, 50)) {
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, (int32_t)rnd(g, o->cb_max_nr + 1));
 	} else {
 		emit(g, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, pick_src(g), 0, 0);
