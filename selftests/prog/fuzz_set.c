@@ -92,10 +92,14 @@ static void callback_opts(struct ajf_opts *o, uint64_t y, uint32_t k)
 		o->stack_size = o->cb_ctx_size;
 }
 
-/* The fentry program: no packet, skb fields, tail calls or bpf2bpf calls; returns 0. */
+/*
+ * The fentry program: no packet, skb fields, tail calls or bpf2bpf calls; returns 0. No early
+ * exits either: its return value says nothing, so every run must reach the register dump (the
+ * sign that it ran: 70 of 658 sets on 6.1 took an early exit and left the dump untouched).
+ */
 static void fentry_opts(struct ajf_opts *o)
 {
-	o->classes &= ~(AJF_PKT | AJF_CTX_LOAD | AJF_TAIL_CALL);
+	o->classes &= ~(AJF_PKT | AJF_CTX_LOAD | AJF_TAIL_CALL | AJF_EXIT);
 	o->classes |= AJF_PROBE;
 	o->nr_subprogs = 0;
 	o->exit_zero = true;
