@@ -154,6 +154,7 @@ struct ajf_info {
 	bool has_pkt;			/* AJF_PKT accesses */
 	bool has_lookup;		/* AJF_LOOKUP map lookups */
 	uint32_t nr_loop_calls;		/* AJF_LOOP_CB: bpf_loop calls (the callback: the last function) */
+	uint32_t nr_loop_calls_helper;	/* ... of them with flags the verifier cannot see are 0 (not inlined) */
 	uint32_t nr_probe_loads;	/* AJF_PROBE: loads through a BTF pointer */
 	uint32_t nr_funcs;		/* functions: 1 + opts.nr_subprogs (+ 1: the callback) */
 	uint32_t func_start[AJF_MAX_FUNCS];	/* first instruction of each */

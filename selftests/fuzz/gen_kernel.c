@@ -152,7 +152,19 @@ void ajf_gen_loop_call(struct gen *g, bool first)
 	} else {
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0);
 	}
-	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0);
+	/*
+	 * flags: 0. The verifier inlines a bpf_loop whose flags it knows are 0 (6.0+), and the
+	 * callback's address then goes unused; one call in two has flags x ^ x of a value loaded
+	 * from the memory region, 0 to the CPU, unknown to the verifier: a real helper call that
+	 * calls the callback through the address the JIT put in R2.
+	 */
+	if (g->memreg >= 0 && g->memreg != g->ctxreg && o->ctx_size >= 8 && chance(g, 50)) {
+		emit(g, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_4, g->memreg, 0, 0);
+		emit(g, BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_4, BPF_REG_4, 0, 0);
+		g->info->nr_loop_calls_helper++;
+	} else {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0);
+	}
 	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_LOOP);
 	ajf_reinit_args(g, 1);
 	g->info->has_call = true;

@@ -72,7 +72,7 @@ struct tally {
 	long wrong_jit[S_NR];		/* stock runs compiled by altjit */
 	/* bpf_loop callback sets: made, refused by the verifier, run per scheme; bpf_loop calls;
 	   programs whose bpf2bpf subprograms call bpf_loop too; callback seeds made SET_CLS */
-	long cb_sets, cb_rejected, cb_runs[S_NR], cb_calls, cb_sub_callers, cb_unavailable;
+	long cb_sets, cb_rejected, cb_runs[S_NR], cb_calls, cb_helper_calls, cb_sub_callers, cb_unavailable;
 	/* fentry sets: made (on bpf_fentry_test7, 8), refused, run per scheme, PROBE_MEM loads,
 	   reference runs that left the map value as it was (the program did not run) */
 	long fe_sets, fe_test[2], fe_rejected, fe_runs[S_NR], fe_probe_loads, fe_unrun;
@@ -172,6 +172,7 @@ static void count_shape(const struct progset *ps, struct tally *t)
 		bool sub = false;
 
 		t->cb_calls += in->nr_loop_calls;
+		t->cb_helper_calls += in->nr_loop_calls_helper;
 		/* a call of bpf_loop in a subprogram (between the main function and the callback) */
 		for (i = in->nr_funcs > 2 ? in->func_start[1] : in->len;
 		     i < in->func_start[in->nr_funcs - 1]; i++)
@@ -412,9 +413,9 @@ static void shape_points(const struct tally *t)
 		     kmajor, kminor, t->cb_unavailable);
 	else
 		point(t->cb_sets > t->cb_rejected && cb_rate < MAX_REJECT_RATE &&
-		      shape_ran(t->cb_runs, false),
-		      "bpf_loop callbacks: %ld sets (%ld bpf_loop calls, %ld programs calling it from a subprogram too), %ld loaded, %ld rejected (%.2f%%); ran stock %ld, legacy %ld, optimized %ld (the interpreter cannot)",
-		      t->cb_sets, t->cb_calls, t->cb_sub_callers, t->cb_sets - t->cb_rejected,
+		      t->cb_helper_calls && shape_ran(t->cb_runs, false),
+		      "bpf_loop callbacks: %ld sets (%ld bpf_loop calls, %ld not inlined, %ld programs calling it from a subprogram too), %ld loaded, %ld rejected (%.2f%%); ran stock %ld, legacy %ld, optimized %ld (the interpreter cannot)",
+		      t->cb_sets, t->cb_calls, t->cb_helper_calls, t->cb_sub_callers, t->cb_sets - t->cb_rejected,
 		      t->cb_rejected, cb_rate, t->cb_runs[S_STOCK], t->cb_runs[S_LEGACY],
 		      t->cb_runs[S_OPT]);
 	point(t->fe_sets > t->fe_rejected && fe_rate < MAX_REJECT_RATE && !t->fe_unrun &&
