@@ -107,6 +107,13 @@ static void fentry_opts(struct ajf_opts *o)
 	o->nr_helpers = sizeof(tracing_helpers) / sizeof(tracing_helpers[0]);
 	if (o->stack_size < 8)
 		o->stack_size = 8;
+	/*
+	 * 6.13+ gives a tracing program whose stack (rounded up to 16) is 64 bytes or more a private
+	 * stack, which altjit leaves to the stock JIT: 265 of 658 sets on 7.3 compared stock with
+	 * stock. Under 64 there, every scheme compiles it.
+	 */
+	if (kernel_at_least(6, 13) && o->stack_size > 48)
+		o->stack_size = 48;
 }
 
 bool make_set(uint64_t seed, struct progset *ps)
