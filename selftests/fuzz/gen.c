@@ -3,150 +3,7 @@
  * The random program generator (see gen.h for what its programs promise). Plain C99 plus the UAPI
  * header, no allocation: it builds with the host's compiler, in the guest's static tools, anywhere.
  */
-#include <string.h>
-#include "gen.h"
-
-struct gen {
-	uint64_t rng;
-	const struct ajf_opts *o;
-	struct bpf_insn *out;
-	uint32_t cap, n;
-	bool overflow;
-	int ctxreg;		/* R6-R9 holding the ctx pointer, or -1 */
-	int memreg;		/* R6-R9 holding the memory region: ctxreg, the map value, or -1 */
-	bool need_ctx;		/* every function keeps the ctx (and passes it on in R1) */
-	uint32_t fn;		/* the function being generated (0: main) */
-	uint32_t stack;		/* its stack size */
-	uint8_t called;		/* subprograms called so far (bit k) */
-	uint32_t nfix;		/* bpf2bpf calls to point at their function at the end */
-	struct { uint32_t at, fn; } fix[64];
-	uint16_t locked;	/* registers the body must not write (loop counters) */
-	uint32_t left;		/* body instructions left to generate */
-	uint32_t depth;
-	uint32_t loops;		/* loops around the current point */
-	struct ajf_info *info;
-};
-
-static uint64_t rnd64(struct gen *g)
-{
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* uniform-ish in [0, n) */
-static uint32_t rnd(struct gen *g, uint32_t n)
-{
-	return n ? (uint32_t)(rnd64(g) % n) : 0;
-}
-
-static bool chance(struct gen *g, uint32_t percent)
-{
-	return rnd(g, 100) < percent;
-}
-
-static void emit(struct gen *g, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct bpf_insn *i;
-
-	if (g->n >= g->cap) {
-		g->overflow = true;
-		return;
-	}
-	i = &g->out[g->n++];
-	memset(i, 0, sizeof(*i));
-	i->code = code;
-	i->dst_reg = dst;
-	i->src_reg = src;
-	i->off = off;
-	i->imm = imm;
-}
-
-static void emit_ld_imm64(struct gen *g, uint8_t dst, uint8_t src, uint64_t v)
-{
-	emit(g, BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, (int32_t)(uint32_t)v);
-	emit(g, 0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
-}
-
-static bool has(struct gen *g, uint32_t cls)
-{
-	return (g->o->classes & cls) != 0;
-}
-
-/* Values near the edges of every encoding, and some noise. */
-static int32_t rnd_imm(struct gen *g)
-{
-	static const int32_t edge[] = {
-		0, 1, -1, 2, 7, 8, 31, 32, 63, 64, 127, 128, -128, -129, 255, 256, 0x7fff, -0x8000,
-		0xffff, 0x10000, 0x7fffffff, (int32_t)0x80000000, (int32_t)0x80000001, -2,
-	};
-
-	switch (rnd(g, 4)) {
-	case 0: return edge[rnd(g, sizeof(edge) / sizeof(edge[0]))];
-	case 1: return (int32_t)rnd(g, 33) - 16;
-	case 2: return (int32_t)(int8_t)rnd64(g);
-	}
-	return (int32_t)rnd64(g);
-}
-
-static uint64_t rnd_imm64(struct gen *g)
-{
-	static const uint64_t edge[] = {
-		0, 1, ~0ULL, 0x7fffffffULL, 0x80000000ULL, 0xffffffffULL, 0x100000000ULL,
-		0x7fffffffffffffffULL, 0x8000000000000000ULL, 0xffffffff00000000ULL, 0x123456789abcdefULL,
-	};
-
-	if (chance(g, 40))
-		return edge[rnd(g, sizeof(edge) / sizeof(edge[0]))];
-	return rnd64(g);
-}
-
-static bool is_scalar(struct gen *g, int r)
-{
-	return r >= 0 && r <= 9 && r != g->ctxreg && r != g->memreg;
-}
-
-/* A register to read: any scalar. */
-static int pick_src(struct gen *g)
-{
-	int r;
-
-	do
-		r = (int)rnd(g, 10);
-	while (!is_scalar(g, r));
-	return r;
-}
-
-/* A register to write: a scalar no loop counts with. R0-R5 always qualify. */
-static int pick_dst(struct gen *g)
-{
-	int r;
-
-	do
-		r = (int)rnd(g, 10);
-	while (!is_scalar(g, r) || (g->locked & (1u << r)));
-	return r;
-}
-
-static void emit_set(struct gen *g, int r)
-{
-	if (chance(g, 25)) {
-		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, (int32_t)rnd(g, 9) - 4);
-		return;
-	}
-	switch (rnd(g, 3)) {
-	case 0:
-		emit(g, BPF_ALU | BPF_MOV | BPF_K, r, 0, 0, rnd_imm(g));
-		break;
-	case 1:
-		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, rnd_imm(g));
-		break;
-	default:
-		emit_ld_imm64(g, r, 0, rnd_imm64(g));
-	}
-}
+#include "gen_impl.h"
 
 /* ---- ALU ---- */
 
@@ -203,7 +60,7 @@ static void gen_alu(struct gen *g)
 
 /* ---- memory ---- */
 
-static const uint8_t size_code[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+const uint8_t ajf_size_code[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
 
 /* A place of 1 << lg bytes: on the stack (base R10) or in the ctx (base ctxreg); false if none. */
 static bool pick_place(struct gen *g, uint32_t lg, bool write, bool atomic, int *base, int16_t *off)
@@ -213,6 +70,12 @@ static bool pick_place(struct gen *g, uint32_t lg, bool write, bool atomic, int 
 	bool ctx = g->memreg >= 0 && g->o->ctx_size >= sz && (!write || g->o->ctx_write) &&
 		   (!atomic || g->o->ctx_atomic);
 
+	/* a callback's caller's stack: drawn only there, other programs stay what they were */
+	if (g->cbreg >= 0 && g->o->cb_ctx_size >= sz && chance(g, 30)) {
+		*base = g->cbreg;
+		*off = (int16_t)(rnd(g, g->o->cb_ctx_size / sz) * sz);
+		return true;
+	}
 	if (!stack && !ctx)
 		return false;
 	if (stack && (!ctx || chance(g, 60))) {
@@ -236,7 +99,7 @@ static void gen_ldx(struct gen *g)
 		return;
 	if (has(g, AJF_V4) && lg < 3 && chance(g, 35))
 		mode = BPF_MEMSX;
-	emit(g, BPF_LDX | mode | size_code[lg], pick_dst(g), base, off, 0);
+	emit(g, BPF_LDX | mode | ajf_size_code[lg], pick_dst(g), base, off, 0);
 }
 
 static void gen_stx(struct gen *g)
@@ -247,7 +110,7 @@ static void gen_stx(struct gen *g)
 
 	if (!pick_place(g, lg, true, false, &base, &off))
 		return;
-	emit(g, BPF_STX | BPF_MEM | size_code[lg], base, pick_src(g), off, 0);
+	emit(g, BPF_STX | BPF_MEM | ajf_size_code[lg], base, pick_src(g), off, 0);
 }
 
 static void gen_st(struct gen *g)
@@ -260,7 +123,7 @@ static void gen_st(struct gen *g)
 	if (g->stack < sz)
 		return;
 	off = (int16_t)(-(int32_t)g->stack + (int32_t)(rnd(g, g->stack / sz) * sz));
-	emit(g, BPF_ST | BPF_MEM | size_code[lg], BPF_REG_10, 0, off, rnd_imm(g));
+	emit(g, BPF_ST | BPF_MEM | ajf_size_code[lg], BPF_REG_10, 0, off, rnd_imm(g));
 }
 
 static void gen_atomic_at(struct gen *g, int base, int16_t off, uint32_t lg)
@@ -276,7 +139,7 @@ static void gen_atomic_at(struct gen *g, int base, int16_t off, uint32_t lg)
 	if (g->o->atomic_add_only)
 		op = BPF_ADD;
 
-	emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], base, src, off, op);
+	emit(g, BPF_STX | BPF_ATOMIC | ajf_size_code[lg], base, src, off, op);
 }
 
 static void gen_atomic(struct gen *g)
@@ -311,145 +174,29 @@ static void gen_ptr(struct gen *g)
 	off = (int16_t)(off - delta);
 	switch (what) {
 	case 0:
-		emit(g, BPF_LDX | BPF_MEM | size_code[lg], pick_dst(g), t, off, 0);
+		emit(g, BPF_LDX | BPF_MEM | ajf_size_code[lg], pick_dst(g), t, off, 0);
 		break;
 	case 1:
 		do	/* never the pointer itself: its value is not the same in every run */
 			s = pick_src(g);
 		while (s == t);
-		emit(g, BPF_STX | BPF_MEM | size_code[lg], t, s, off, 0);
+		emit(g, BPF_STX | BPF_MEM | ajf_size_code[lg], t, s, off, 0);
 		break;
 	case 2:
-		emit(g, BPF_ST | BPF_MEM | size_code[lg], t, 0, off, rnd_imm(g));
+		emit(g, BPF_ST | BPF_MEM | ajf_size_code[lg], t, 0, off, rnd_imm(g));
 		break;
 	default:
 		s = t == BPF_REG_0 ? BPF_REG_1 : BPF_REG_0;
-		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], t, s, off,
+		emit(g, BPF_STX | BPF_ATOMIC | ajf_size_code[lg], t, s, off,
 		     rnd(g, 2) || g->o->atomic_add_only ? BPF_ADD : BPF_XCHG);
 	}
 	/* the copy becomes a scalar again (on every path: nothing jumps in between) */
 	emit(g, BPF_ALU64 | BPF_MOV | BPF_K, t, 0, 0, rnd_imm(g));
 }
 
-static void reinit_args(struct gen *g, int from);
-static void bind(struct gen *g, uint32_t j);
-
-/* ---- kernel contexts: the packet, __sk_buff fields, map lookups ---- */
-
-/* __sk_buff offsets (UAPI): data, data_end, and u32 fields the same in every run of a set. */
-#define SKB_DATA	76
-#define SKB_DATA_END	80
-static const int16_t skb_fields[] = { 0, 8, 16, 48, 52, 56, 60, 64 };	/* len mark protocol cb[] */
-
-/*
- * A scalar register from R(lo) up to load into, or -1; one to store from. lo: 4 past the
- * scratch registers R1-R3 of a packet access, 6 after a helper call (R1-R5 are clobbered).
- */
-static int pick_dst_from(struct gen *g, int lo)
-{
-	int r, tries;
-
-	for (tries = 0; tries < 16; tries++) {
-		r = lo + (int)rnd(g, 10 - lo);
-		if (is_scalar(g, r) && !(g->locked & (1u << r)))
-			return r;
-	}
-	return -1;
-}
-
-static int pick_src_from(struct gen *g, int lo)
-{
-	int r;
-
-	do
-		r = lo + (int)rnd(g, 10 - lo);
-	while (!is_scalar(g, r));
-	return r;
-}
-
-/* if (data + pkt_size <= data_end) { a load or store at data + off } with R1-R3 as scratch. */
-static void gen_pkt(struct gen *g)
-{
-	const struct ajf_opts *o = g->o;
-	uint32_t lg = rnd(g, 4), sz = 1u << lg, what = rnd(g, 3), j;
-	int16_t off;
-	int d;
-
-	if (g->ctxreg < 0 || g->fn || o->pkt_size < sz)
-		return;
-	off = (int16_t)(rnd(g, o->pkt_size / sz) * sz);
-	emit(g, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, g->ctxreg, SKB_DATA, 0);
-	emit(g, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, g->ctxreg, SKB_DATA_END, 0);
-	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_1, 0, 0);
-	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, (int32_t)o->pkt_size);
-	j = g->n;
-	emit(g, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
-	d = pick_dst_from(g, 4);
-	if (what == 0 && d >= 0)
-		emit(g, BPF_LDX | BPF_MEM | size_code[lg], d, BPF_REG_1, off, 0);
-	else if (what == 1)
-		emit(g, BPF_STX | BPF_MEM | size_code[lg], BPF_REG_1, pick_src_from(g, 4), off, 0);
-	else
-		emit(g, BPF_ST | BPF_MEM | size_code[lg], BPF_REG_1, 0, off, rnd_imm(g));
-	bind(g, j);
-	g->info->has_pkt = true;
-	/* the pointers become scalars again, on both paths */
-	emit_set(g, BPF_REG_1);
-	emit_set(g, BPF_REG_2);
-	emit_set(g, BPF_REG_3);
-}
-
-static void gen_ctx_load(struct gen *g)
-{
-	int d = pick_dst(g);
-
-	if (g->ctxreg < 0)
-		return;
-	emit(g, BPF_LDX | BPF_MEM | BPF_W, d, g->ctxreg,
-	     skb_fields[rnd(g, sizeof(skb_fields) / sizeof(skb_fields[0]))], 0);
-}
-
-/*
- * r0 = bpf_map_lookup_elem(&mem_map, &key) with key 0 (the region itself, through another
- * pointer) or 1 (none: NULL); if (r0) a load, store or atomic through it; R0 a scalar again.
- */
-static void gen_lookup(struct gen *g)
-{
-	const struct ajf_opts *o = g->o;
-	uint32_t lg = rnd(g, 4), sz = 1u << lg, what = rnd(g, 3), j;
-	int16_t off;
-	int d;
-
-	if (!o->mem_map || g->stack < 8 || o->ctx_size < 8)
-		return;
-	if (what == 2 && lg < 2)
-		lg += 2, sz = 1u << lg;
-	off = (int16_t)(rnd(g, o->ctx_size / sz) * sz);
-	emit(g, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -(int16_t)g->stack, chance(g, 85) ? 0 : 1);
-	emit_ld_imm64(g, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)o->mem_map_fd);
-	emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
-	emit(g, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -(int32_t)g->stack);
-	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
-	j = g->n;
-	emit(g, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
-	d = pick_dst_from(g, 6);
-	if (what == 0 && d >= 0)
-		emit(g, BPF_LDX | BPF_MEM | size_code[lg], d, BPF_REG_0, off, 0);
-	else if (what == 2)
-		emit(g, BPF_STX | BPF_ATOMIC | size_code[lg], BPF_REG_0, pick_src_from(g, 6), off,
-		     BPF_ADD);
-	else
-		emit(g, BPF_STX | BPF_MEM | size_code[lg], BPF_REG_0, pick_src_from(g, 6), off, 0);
-	bind(g, j);
-	emit_set(g, BPF_REG_0);
-	reinit_args(g, 1);
-	g->info->has_call = true;
-	g->info->has_lookup = true;
-}
-
 /* ---- calls ---- */
 
-static void reinit_args(struct gen *g, int from)
+void ajf_reinit_args(struct gen *g, int from)
 {
 	int r;
 
@@ -481,7 +228,7 @@ static void gen_call(struct gen *g)
 		if (h->ctx_args & (1u << (a - 1)))
 			emit(g, BPF_ALU64 | BPF_MOV | BPF_X, a, g->ctxreg, 0, 0);
 	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, h->id);
-	reinit_args(g, 1);
+	ajf_reinit_args(g, 1);
 	g->info->has_call = true;
 }
 
@@ -505,7 +252,7 @@ static void gen_subcall_to(struct gen *g, uint32_t k)
 	g->nfix++;
 	emit(g, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0);
 	g->called |= (uint8_t)(1u << k);
-	reinit_args(g, 1);
+	ajf_reinit_args(g, 1);
 	g->info->has_pseudo_call = true;
 }
 
@@ -528,7 +275,7 @@ static void gen_tail_call(struct gen *g)
 	else
 		emit(g, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)idx);
 	emit(g, BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL);
-	reinit_args(g, 0);
+	ajf_reinit_args(g, 0);
 	g->info->has_tail_call = true;
 }
 
@@ -556,7 +303,7 @@ static void emit_cond_jump(struct gen *g)
 }
 
 /* Point the jump at index j to the current end. */
-static void bind(struct gen *g, uint32_t j)
+void ajf_bind(struct gen *g, uint32_t j)
 {
 	int32_t d = (int32_t)g->n - (int32_t)j - 1;
 
@@ -583,9 +330,12 @@ static void gen_if(struct gen *g)
 	g->depth++;
 	gen_block(g, sub_size(g));
 	g->depth--;
-	if (has(g, AJF_EXIT) && chance(g, 15))
+	if (has(g, AJF_EXIT) && chance(g, 15)) {
+		if (g->o->exit_zero || g->in_cb)	/* fentry: 0; a callback: 0 or 1 */
+			emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-	bind(g, j);
+	}
+	ajf_bind(g, j);
 }
 
 static void gen_if_else(struct gen *g)
@@ -600,10 +350,10 @@ static void gen_if_else(struct gen *g)
 		emit(g, BPF_JMP32 | BPF_JA, 0, 0, 0, 0);	/* gotol */
 	else
 		emit(g, BPF_JMP | BPF_JA, 0, 0, 0, 0);
-	bind(g, j);
+	ajf_bind(g, j);
 	gen_block(g, sub_size(g));
 	g->depth--;
-	bind(g, e);
+	ajf_bind(g, e);
 }
 
 static void gen_loop(struct gen *g)
@@ -649,16 +399,21 @@ static void gen_item(struct gen *g)
 	/* not in loops: loops of calls of loops would make run times multiply */
 	if (g->o->nr_subprogs && g->fn < g->o->nr_subprogs && !g->loops && chance(g, 5))
 		return gen_subcall(g);
+	/* the new shapes: drawn only when asked for too */
+	if (has(g, AJF_LOOP_CB) && !g->in_cb && !g->loops && chance(g, 6))
+		return ajf_gen_loop_call(g, false);
+	if (has(g, AJF_PROBE) && chance(g, 10))
+		return ajf_gen_probe(g);
 	/* drawn only when asked for: the programs of other options stay what they were */
 	if (has(g, AJF_PKT | AJF_CTX_LOAD | AJF_LOOKUP) && chance(g, 12)) {
 		uint32_t k = rnd(g, 3);
 
 		if (k == 0 && has(g, AJF_PKT))
-			return gen_pkt(g);
+			return ajf_gen_pkt(g);
 		if (k == 1 && has(g, AJF_CTX_LOAD))
-			return gen_ctx_load(g);
+			return ajf_gen_ctx_load(g);
 		if (k == 2 && has(g, AJF_LOOKUP))
-			return gen_lookup(g);
+			return ajf_gen_lookup(g);
 	}
 	for (tries = 0; tries < 64; tries++) {
 		uint32_t k = rnd(g, 100);
@@ -739,6 +494,11 @@ static uint32_t sub_len(const struct ajf_opts *o)
 	return o->sub_len ? o->sub_len : o->len / 2;
 }
 
+static uint32_t cb_len(const struct ajf_opts *o)
+{
+	return o->cb_len ? o->cb_len : sub_len(o);
+}
+
 uint32_t ajf_max_len(const struct ajf_opts *o)
 {
 	uint32_t n = fn_max_len(o, o->len, o->stack_size);
@@ -746,6 +506,8 @@ uint32_t ajf_max_len(const struct ajf_opts *o)
 	if (o->nr_subprogs)
 		n += 24 * o->nr_subprogs +
 		     o->nr_subprogs * (8 + fn_max_len(o, sub_len(o), o->sub_stack_size));
+	if (o->classes & AJF_LOOP_CB)
+		n += 32 + fn_max_len(o, cb_len(o), o->cb_stack_size);
 	return n;
 }
 
@@ -755,18 +517,20 @@ static void gen_function(struct gen *g, uint32_t fn)
 	const struct ajf_opts *o = g->o;
 	uint32_t off, k;
 	int r;
+	bool cb = (o->classes & AJF_LOOP_CB) && fn == o->nr_subprogs + 1;
 
 	g->fn = fn;
-	g->stack = fn ? o->sub_stack_size : o->stack_size;
-	g->left = fn ? sub_len(o) : o->len;
+	g->in_cb = cb;
+	g->stack = cb ? o->cb_stack_size : fn ? o->sub_stack_size : o->stack_size;
+	g->left = cb ? cb_len(o) : fn ? sub_len(o) : o->len;
 	g->locked = 0;
 	g->depth = 0;
 	g->loops = 0;
-	g->ctxreg = g->memreg = -1;
+	g->ctxreg = g->memreg = g->cbreg = -1;
 	g->info->func_start[fn] = g->n;
 
 	/* prologue: the ctx to a callee-saved register, every scalar register set, the stack written */
-	if (g->need_ctx) {
+	if (g->need_ctx && !cb) {
 		g->ctxreg = 6 + (int)rnd(g, 4);
 		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, g->ctxreg, BPF_REG_1, 0, 0);
 	}
@@ -777,9 +541,20 @@ static void gen_function(struct gen *g, uint32_t fn)
 		while (g->memreg == g->ctxreg);
 		emit_ld_imm64(g, g->memreg, BPF_PSEUDO_MAP_VALUE, (uint32_t)o->mem_map_fd);
 	}
-	/* a subprogram keeps the arguments it was given in R2-R5 (and R1 when it is no ctx) */
+	/* a callback keeps its caller's stack (R2) in a callee-saved register */
+	if (cb && o->cb_ctx_size) {
+		do
+			g->cbreg = 6 + (int)rnd(g, 4);
+		while (g->cbreg == g->memreg);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, g->cbreg, BPF_REG_2, 0, 0);
+	}
+	/*
+	 * a subprogram keeps the arguments it was given in R2-R5 (and R1 when it is no ctx); a
+	 * callback its index in R1 (R3-R5 are not its arguments)
+	 */
 	for (r = 0; r <= 9; r++)
-		if (is_scalar(g, r) && (!fn || r == 0 || r >= 6 || (r == 1 && g->need_ctx)))
+		if (is_scalar(g, r) && (cb ? r != 1 :
+					!fn || r == 0 || r >= 6 || (r == 1 && g->need_ctx)))
 			emit_set(g, r);
 	for (off = 8; off <= g->stack; off += 8) {
 		if (chance(g, 50))
@@ -788,6 +563,13 @@ static void gen_function(struct gen *g, uint32_t fn)
 			emit(g, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, pick_src(g), -(int16_t)off, 0);
 	}
 
+	/*
+	 * bpf_loop first thing in the main function, where no branch can make it dead code, with
+	 * a constant nr above 0: the verifier verifies the callback from there (a callback that no
+	 * call verifies fails the load on 6.7+: ajf_gen_loop_call())
+	 */
+	if (!fn && (o->classes & AJF_LOOP_CB))
+		ajf_gen_loop_call(g, true);
 	gen_block(g, g->left);
 
 	/* the main function calls every subprogram nothing called yet: all of them are reachable */
@@ -829,6 +611,17 @@ static void gen_function(struct gen *g, uint32_t fn)
 	if (o->store_r0 && o->ctx_write && g->memreg >= 0 && o->ctx_size >= 8)
 		emit(g, BPF_STX | BPF_MEM | BPF_DW, g->memreg, BPF_REG_0,
 		     (int16_t)(o->dump_off ? o->dump_off + 80 : 0), 0);
+	if (cb) {
+		/* 1 (stop) when R0 & cb_break_mask is 0, else 0: R0 a constant on each path */
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0);
+		emit(g, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)o->cb_break_mask);
+		emit(g, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 2, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+		emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	} else if (o->exit_zero) {
+		emit(g, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	}
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
@@ -843,13 +636,18 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 		.cap = cap,
 		.ctxreg = -1,
 		.memreg = -1,
+		.cbreg = -1,
 	};
-	uint32_t fn, k;
+	uint32_t fn, k, nfn;
 	bool ctx_helpers = false;
+	bool cb = (o->classes & AJF_LOOP_CB) != 0;
 
 	if (o->stack_size % 8 || o->stack_size > 512 || o->ctx_size % 8 ||
 	    o->sub_stack_size % 8 || o->sub_stack_size > 512 || o->nr_subprogs > AJF_MAX_SUBPROGS ||
-	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)))
+	    ((o->classes & AJF_CALL) && (!o->helpers || !o->nr_helpers)) ||
+	    (cb && (o->cb_stack_size % 8 || o->cb_stack_size > 512 || o->cb_ctx_size % 8 ||
+		    o->cb_ctx_size > o->stack_size)) ||
+	    ((o->classes & AJF_PROBE) && (!o->ctx_write || !o->mem_map)))
 		return -1;
 	if (!info)
 		info = &dummy;
@@ -859,9 +657,10 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 		for (k = 0; k < o->nr_helpers; k++)
 			ctx_helpers |= o->helpers[k].ctx_args != 0;
 	g.need_ctx = (o->ctx_size && !o->mem_map) || (o->classes & AJF_TAIL_CALL) || ctx_helpers ||
-		     (o->classes & (AJF_PKT | AJF_CTX_LOAD));
+		     (o->classes & (AJF_PKT | AJF_CTX_LOAD | AJF_PROBE));
 
-	for (fn = 0; fn <= o->nr_subprogs; fn++)
+	nfn = 1 + o->nr_subprogs + cb;
+	for (fn = 0; fn < nfn; fn++)
 		gen_function(&g, fn);
 	for (k = 0; k < g.nfix && !g.overflow; k++)
 		out[g.fix[k].at].imm = (int32_t)info->func_start[g.fix[k].fn] - (int32_t)g.fix[k].at - 1;
@@ -869,109 +668,8 @@ int ajf_generate(uint64_t seed, const struct ajf_opts *o, struct bpf_insn *out, 
 	if (g.overflow)
 		return -1;
 	info->len = g.n;
-	info->nr_funcs = 1 + o->nr_subprogs;
+	info->nr_funcs = nfn;
 	info->stack_depth = o->stack_size;
 	return (int)g.n;
 }
 
-/* ---- printing ---- */
-
-static const char *alu_name(uint8_t op)
-{
-	static const char *const n[16] = {
-		"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",
-		"end", "?", "?",
-	};
-
-	return n[op >> 4];
-}
-
-static const char *jmp_name(uint8_t op)
-{
-	static const char *const n[16] = {
-		"ja", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=",
-		"?", "?",
-	};
-
-	return n[op >> 4];
-}
-
-void ajf_dump(FILE *f, const struct bpf_insn *insns, uint32_t len)
-{
-	static const char *const sz[4] = { "u32", "u16", "u8", "u64" };
-	uint32_t i;
-
-	for (i = 0; i < len; i++) {
-		const struct bpf_insn *in = &insns[i];
-		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		const char *w = (cls == BPF_ALU || cls == BPF_JMP32) ? "w" : "r";
-
-		fprintf(f, "  %3u: %02x ", i, in->code);
-		switch (cls) {
-		case BPF_ALU:
-		case BPF_ALU64:
-			if (op == BPF_NEG)
-				fprintf(f, "%s%d = -%s%d", w, in->dst_reg, w, in->dst_reg);
-			else if (op == BPF_END)
-				fprintf(f, "%s%d = %s%d(%s%d)", "r", in->dst_reg,
-					cls == BPF_ALU64 ? "bswap" : BPF_SRC(in->code) ? "be" : "le", in->imm,
-					"r", in->dst_reg);
-			else if (BPF_SRC(in->code) == BPF_X)
-				fprintf(f, "%s%d %s%s %s%d", w, in->dst_reg, in->off ? "s" : "", alu_name(op),
-					w, in->src_reg);
-			else
-				fprintf(f, "%s%d %s%s %d", w, in->dst_reg, in->off ? "s" : "", alu_name(op),
-					in->imm);
-			if (in->off && op == BPF_MOV)
-				fprintf(f, " (movsx%d)", in->off);
-			break;
-		case BPF_JMP:
-		case BPF_JMP32:
-			if (op == BPF_EXIT)
-				fprintf(f, "exit");
-			else if (op == BPF_CALL)
-				fprintf(f, "call %d%s", in->imm, in->src_reg == BPF_PSEUDO_CALL ? " (bpf2bpf)" : "");
-			else if (op == BPF_JA)
-				fprintf(f, "goto %+d", cls == BPF_JMP32 ? in->imm : in->off);
-			else if (op == 0xf0)
-				fprintf(f, "tail_call");
-			else if (BPF_SRC(in->code) == BPF_X)
-				fprintf(f, "if %s%d %s %s%d goto %+d", w, in->dst_reg, jmp_name(op), w,
-					in->src_reg, in->off);
-			else
-				fprintf(f, "if %s%d %s %d goto %+d", w, in->dst_reg, jmp_name(op), in->imm,
-					in->off);
-			break;
-		case BPF_LD:
-			if (i + 1 < len)
-				fprintf(f, "r%d = 0x%llx ll%s", in->dst_reg,
-					(unsigned long long)((uint64_t)(uint32_t)in->imm |
-							     ((uint64_t)(uint32_t)in[1].imm << 32)),
-					in->src_reg == BPF_PSEUDO_MAP_FD ? " (map fd)" :
-					in->src_reg == BPF_PSEUDO_MAP_VALUE ? " (map value: fd, offset)" : "");
-			fprintf(f, "\n");
-			i++;
-			continue;
-		case BPF_LDX:
-			fprintf(f, "r%d = *(%s%s *)(r%d %+d)", in->dst_reg,
-				BPF_MODE(in->code) == 0x80 ? "s" : "", sz[BPF_SIZE(in->code) >> 3],
-				in->src_reg, in->off);
-			break;
-		case BPF_ST:
-			fprintf(f, "*(%s *)(r%d %+d) = %d", sz[BPF_SIZE(in->code) >> 3], in->dst_reg, in->off,
-				in->imm);
-			break;
-		case BPF_STX:
-			if (BPF_MODE(in->code) == BPF_ATOMIC)
-				fprintf(f, "atomic 0x%x *(%s *)(r%d %+d), r%d", in->imm,
-					sz[BPF_SIZE(in->code) >> 3], in->dst_reg, in->off, in->src_reg);
-			else
-				fprintf(f, "*(%s *)(r%d %+d) = r%d", sz[BPF_SIZE(in->code) >> 3], in->dst_reg,
-					in->off, in->src_reg);
-			break;
-		default:
-			fprintf(f, "dst=r%d src=r%d off=%d imm=%d", in->dst_reg, in->src_reg, in->off, in->imm);
-		}
-		fprintf(f, "\n");
-	}
-}

@@ -64,6 +64,13 @@
 #define AJF_CTX_LOAD	(1u << 17)	/* u32 loads of __sk_buff fields (len, mark, cb[]...) */
 #define AJF_LOOKUP	(1u << 18)	/* bpf_map_lookup_elem(mem_map_fd, key on the stack): a load,
 					   store or atomic through the returned pointer, NULL checked */
+#define AJF_LOOP_CB	(1u << 19)	/* bpf_loop(nr, callback, ctx, 0) (kernels >= 5.17): one callback
+					   function after the subprograms, its address a BPF_LD_IMM64 /
+					   BPF_PSEUDO_FUNC; the main function calls it at least once */
+#define AJF_PROBE	(1u << 20)	/* as an fentry program on bpf_fentry_test7/8(struct
+					   bpf_fentry_test_t *arg): arg from the ctx, arg->a and
+					   arg->a->a (PROBE_MEM loads, of NULL in the end) stored to the
+					   memory region; needs ctx_write and memory */
 #define AJF_DEFAULT	(AJF_ALL & ~(AJF_CALL | AJF_TAIL_CALL | AJF_V4))
 
 /*
@@ -79,6 +86,8 @@ struct ajf_helper {
 
 /* bpf2bpf calls: functions after the main one (ajf_opts.nr_subprogs). */
 #define AJF_MAX_SUBPROGS	3
+/* Functions of a program: main, the subprograms, a bpf_loop callback (AJF_LOOP_CB). */
+#define AJF_MAX_FUNCS		(AJF_MAX_SUBPROGS + 2)
 
 
 struct ajf_opts {
@@ -118,6 +127,20 @@ struct ajf_opts {
 	bool tail_call_main_only;	/* tail calls only in the main function (kernels whose counter is
 					   passed by value into subprograms: a subprogram's tail-call
 					   chain starts again at each call, exponentially) */
+	/*
+	 * AJF_LOOP_CB: the callback (function 1 + nr_subprogs) gets the loop index in R1 and
+	 * the caller's stack [-cb_ctx_size, 0) in R2 (NULL when 0; the main function's stack must
+	 * be that large, a subprogram with less stack does not call bpf_loop). It keeps R1, works
+	 * on its own stack, the memory region and through R2, folds and dumps like the others and
+	 * returns 1 (stop) when R0 & cb_break_mask is 0, else 0. nr: 0..cb_max_nr, a constant or a
+	 * register modulo cb_max_nr + 1; the main function's first call a constant 1..cb_max_nr.
+	 */
+	uint32_t cb_len;		/* body size (0: sub_len) */
+	uint32_t cb_stack_size;		/* its own stack, multiple of 8 */
+	uint32_t cb_ctx_size;		/* bytes of the caller's stack it gets, multiple of 8 */
+	uint32_t cb_max_nr;		/* iterations of one bpf_loop, at most */
+	uint32_t cb_break_mask;		/* stop when R0 & this is 0 */
+	bool exit_zero;			/* every exit returns 0 (fentry programs) */
 };
 
 /* What came out, besides the instructions. */
@@ -130,12 +153,17 @@ struct ajf_info {
 	bool has_pseudo_call;		/* bpf2bpf calls */
 	bool has_pkt;			/* AJF_PKT accesses */
 	bool has_lookup;		/* AJF_LOOKUP map lookups */
-	uint32_t nr_funcs;		/* functions: 1 + opts.nr_subprogs */
-	uint32_t func_start[1 + AJF_MAX_SUBPROGS];	/* first instruction of each */
+	uint32_t nr_loop_calls;		/* AJF_LOOP_CB: bpf_loop calls (the callback: the last function) */
+	uint32_t nr_loop_calls_helper;	/* ... of them with flags the verifier cannot see are 0 (not inlined) */
+	uint32_t nr_probe_loads;	/* AJF_PROBE: loads through a BTF pointer */
+	uint32_t nr_funcs;		/* functions: 1 + opts.nr_subprogs (+ 1: the callback) */
+	uint32_t func_start[AJF_MAX_FUNCS];	/* first instruction of each */
 };
 
 /* BPF_FUNC_tail_call, as the generator emits it (the verifier rewrites it into BPF_TAIL_CALL). */
 #define AJF_FUNC_TAIL_CALL	12
+/* BPF_FUNC_loop (5.17+; older UAPI headers lack it). */
+#define AJF_FUNC_LOOP		181
 
 /* Fills o with defaults: AJF_DEFAULT, 48 instructions, 64 bytes of stack, no ctx. */
 void ajf_opts_default(struct ajf_opts *o);

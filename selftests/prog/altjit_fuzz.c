@@ -2,13 +2,20 @@
 /*
  * altjit_fuzz: differential fuzzing in the guest (issue 4, point 7).
  *
- *   altjit_fuzz [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-v] [-d]
+ *   altjit_fuzz [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-H] [-v] [-d]
  *
  * For each seed, selftests/fuzz/gen.c makes a set of one to three SCHED_CLS programs (ALU, JMP,
  * bounded loops, stack and map-value memory, atomics, helper calls, bpf2bpf calls, tail calls
  * through a real prog array that also holds the set's programs, direct packet access through
  * skb->data/data_end, loads of __sk_buff fields, bpf_map_lookup_elem and accesses through the
- * pointer it returns). The set is loaded and run (BPF_PROG_TEST_RUN, once, on a fixed packet)
+ * pointer it returns). One seed in four (5.17+; SET_CLS before) is such a set whose programs
+ * also call bpf_loop(nr, callback, ctx, 0): a callback function after the subprograms, its
+ * address a BPF_LD_IMM64 / BPF_PSEUDO_FUNC, called from the main function, its body and its
+ * subprograms, working on its own stack, the map value and its caller's stack, returning 0 or
+ * 1. One seed in eight is one fentry program on bpf_fentry_test7(NULL) or bpf_fentry_test8(&arg)
+ * (arg->a NULL): loads through arg and arg->a are PROBE_MEM loads (the last from NULL, 0), run
+ * by a tracing test run, which calls those functions (fuzz_set.c). The set is loaded and run
+ * (BPF_PROG_TEST_RUN, once, on a fixed packet)
  * under the kernel's interpreter (bpf_jit_enable=0), the stock JIT, altjit's legacy and
  * optimized schemes (/sys/kernel/altjit/mode), each time with a fresh prog array and memory map;
  * one seed in HARDEN_EVERY is loaded with net.core.bpf_jit_harden=2 (constant blinding) under
@@ -18,7 +25,7 @@
  * bytes) and the packet. A scheme that cannot be selected for a set fails its point.
  *
  * The reference is the interpreter where it can run the set (it cannot run programs with both
- * bpf2bpf calls and tail calls: those are compared with the stock JIT); the stock JIT is
+ * bpf2bpf calls and tail calls, nor callbacks: those are compared with the stock JIT); the stock JIT is
  * compared with it too, and any difference fails but the one documented kernel divergence
  * (known_divergence()). Programs with both bpf2bpf calls and tail calls are never compiled
  * legacy (altjit gives them to the stock JIT), so a legacy prog array cannot hold them: such
@@ -29,7 +36,9 @@
  * seeds. On a mismatch: the seed, the scheme, expected and got, the programs (ajf_dump) and the
  * entry program's JIT image (hex, for objdump -D -b binary -mi386:x86-64) under both schemes.
  * TAP: programs and verifier rejections (rate under 2%), then one point per scheme (0
- * mismatches), then altjit's counters showing it compiled. Exit 0 iff every point passed.
+ * mismatches), the callback and fentry sets made, loaded and run per scheme (failing when none
+ * ran; bpf_loop SKIPs before 5.17), then altjit's counters showing it compiled. Exit 0 iff every
+ * point passed. -H: leave net.core.bpf_jit_harden alone (no hardened seeds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,419 +54,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "gen.h"		/* selftests/fuzz (the Makefile's FUZZ) */
+#include "fuzz.h"
 
 #include "ajtest.h"
 
-#define MEM_FD		100	/* the array map the programs write (fixed fds: generated once) */
-#define PA_FD		101	/* the prog array */
-#define MEM_SIZE	64	/* the area the programs load from, store and atomically update */
-#define DUMP_OFF	MEM_SIZE	/* then each function's register dump (R0-R9) and final R0 */
-#define VAL_SIZE	(DUMP_OFF + 88)	/* the whole map value, compared after each run */
-#define HARDEN_EVERY	4	/* one seed in this many runs with net.core.bpf_jit_harden=2 */
-#define HARDEN		"/proc/sys/net/core/bpf_jit_harden"
-#define PKT_SIZE	64
-#define NSLOTS		4
-#define MAX_SET		3
-#define MAX_INSNS	8192
 #define MAX_REJECT_RATE	2.0	/* percent */
-
-enum scheme { S_INTERP, S_STOCK, S_LEGACY, S_OPT, S_NR };
-static const char *const scheme_names[S_NR] = { "interpreter", "stock", "legacy", "optimized" };
-
-static bool verbose, dump_all, no_v4;
-static int kmajor, kminor;
-
-static uint64_t mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* ---- the program set of a seed ---- */
-
-/* Helpers a SCHED_CLS program may call whose results do not change from run to run. */
-static const struct ajf_helper helpers[] = {
-	{ BPF_FUNC_get_smp_processor_id, 0, 0, 0 },
-	{ BPF_FUNC_get_numa_node_id, 0, 0, 0 },
-	{ BPF_FUNC_csum_diff, 5, 0, 0x0f },		/* (NULL, 0, NULL, 0, seed) */
-	{ BPF_FUNC_get_cgroup_classid, 1, 0x01, 0 },	/* (skb) */
-	{ BPF_FUNC_get_route_realm, 1, 0x01, 0 },	/* (skb) */
-	{ BPF_FUNC_get_hash_recalc, 1, 0x01, 0 },	/* (skb) */
-};
-
-struct progset {
-	uint64_t seed;
-	uint32_t nprogs;
-	uint32_t len[MAX_SET];
-	struct ajf_info info[MAX_SET];
-	int slot[NSLOTS];		/* program in prog array slot i, or -1 */
-	bool calls_and_tail;		/* a program with bpf2bpf calls and tail calls */
-	bool interp_stack_bug;		/* would overflow the interpreter's stack on 6.9+ (see below) */
-	bool harden;			/* JIT'ed with constant blinding (bpf_jit_harden=2) */
-	uint8_t mem_init[VAL_SIZE];
-	uint8_t pkt[PKT_SIZE];
-	struct bpf_insn insns[MAX_SET][MAX_INSNS];	/* last: make_set clears what is above */
-};
-
-static bool make_set(uint64_t seed, struct progset *ps)
-{
-	static const uint32_t stacks[] = { 0, 8, 64, 512, 24, 128 };
-	static const uint32_t small_stacks[] = { 0, 8, 24, 64 };
-	static const uint32_t sub_stacks[] = { 0, 8, 16, 32 };
-	uint64_t r = seed ^ 0x5eed5eed5eedULL;
-	uint32_t k;
-
-	memset(ps, 0, offsetof(struct progset, insns));
-	ps->seed = seed;
-	ps->nprogs = 1 + (uint32_t)(mix(&r) % MAX_SET);
-	for (k = 0; k < NSLOTS; k++)
-		ps->slot[k] = k < ps->nprogs ? (int)k : -1;
-	if (ps->nprogs == 3 && mix(&r) % 2) {	/* a hole in the middle */
-		ps->slot[2] = -1;
-		ps->slot[3] = 2;
-	}
-	for (k = 0; k < ps->nprogs; k++) {
-		struct ajf_opts o;
-		uint64_t x = mix(&r);
-		int n;
-
-		ajf_opts_default(&o);
-		o.classes = (AJF_ALL & ~AJF_V4) | AJF_PKT | AJF_CTX_LOAD | AJF_LOOKUP;
-		if ((kmajor > 6 || (kmajor == 6 && kminor >= 6)) && !no_v4)
-			o.classes |= AJF_V4;
-		if (x % 5 == 0)
-			o.classes &= ~(AJF_CALL | AJF_TAIL_CALL);
-		if ((x >> 3) % 7 == 0)
-			o.classes &= ~AJF_TAIL_CALL;
-		o.len = 16 + (uint32_t)((x >> 8) % 160);
-		o.nr_subprogs = (x >> 16) % 3 == 0 ? 1 + (uint32_t)((x >> 20) % AJF_MAX_SUBPROGS) : 0;
-		if (o.nr_subprogs) {
-			/* bpf2bpf + tail calls: no interpreter, no legacy; not too often */
-			if ((x >> 44) % 3)
-				o.classes &= ~AJF_TAIL_CALL;
-			o.stack_size = small_stacks[(x >> 24) % 4];
-			o.sub_stack_size = sub_stacks[(x >> 28) % 4];
-			o.sub_len = 8 + (uint32_t)((x >> 32) % 64);
-			o.len = 16 + (uint32_t)((x >> 8) % 96);
-		} else {
-			o.stack_size = stacks[(x >> 24) % 6];
-		}
-		o.max_depth = 2 + (uint32_t)((x >> 36) % 2);
-		o.loop_max = 1 + (uint32_t)((x >> 40) % 4);
-		o.ctx_size = MEM_SIZE;
-		o.ctx_write = true;
-		o.ctx_atomic = true;
-		o.mem_map = true;
-		o.mem_map_fd = MEM_FD;
-		o.atomic_add_only = kmajor < 5 || (kmajor == 5 && kminor < 12);
-		o.store_r0 = true;
-		o.dump_off = DUMP_OFF;
-		o.pkt_size = PKT_SIZE;
-		/* before 6.10 (tail_call_cnt_ptr), stock too counts tail calls by value */
-		o.tail_call_main_only = kmajor < 6 || (kmajor == 6 && kminor < 10);
-		o.helpers = helpers;
-		o.nr_helpers = sizeof(helpers) / sizeof(helpers[0]);
-		o.tail_call_map_fd = PA_FD;
-		o.tail_call_max_index = NSLOTS + 1;
-		if (ajf_max_len(&o) > MAX_INSNS)
-			return false;
-		n = ajf_generate(seed * 8 + k, &o, ps->insns[k], MAX_INSNS, &ps->info[k]);
-		if (n < 0)
-			return false;
-		ps->len[k] = (uint32_t)n;
-		if (ps->info[k].has_pseudo_call && ps->info[k].has_tail_call)
-			ps->calls_and_tail = true;
-	}
-	/*
-	 * Kernels >= 6.9 (do_misc_fixups() ends with aux->stack_depth = subprogs[0].stack_depth,
-	 * undoing the MAX_BPF_STACK it sets for tail calls without a JIT) run a tail-call target
-	 * in the interpreter frame of the caller's own stack size: a target with a larger stack
-	 * writes past it into the kernel stack (seed 6 oopses 6.12 without altjit loaded). Such sets
-	 * skip the interpreter there.
-	 */
-	if (kmajor > 6 || (kmajor == 6 && kminor >= 9)) {
-		uint32_t big = 0, j;
-
-		for (k = 0; k < ps->nprogs; k++)
-			big = ps->info[k].stack_depth > big ? ps->info[k].stack_depth : big;
-		for (k = 0; k < ps->nprogs; k++) {
-			j = ps->info[k].stack_depth ? ps->info[k].stack_depth : 1;
-			if (ps->info[k].has_tail_call && ((j + 31) & ~31u) < big)
-				ps->interp_stack_bug = true;
-		}
-	}
-	for (k = 0; k < VAL_SIZE; k++)
-		ps->mem_init[k] = (uint8_t)mix(&r);
-	ps->harden = seed % HARDEN_EVERY == HARDEN_EVERY - 1;
-	/* Ethernet, IPv4 ethertype, then noise */
-	for (k = 0; k < PKT_SIZE; k++)
-		ps->pkt[k] = (uint8_t)mix(&r);
-	ps->pkt[0] &= 0xfe;
-	ps->pkt[12] = 0x08;
-	ps->pkt[13] = 0x00;
-	ps->pkt[14] = 0x45;
-	return true;
-}
-
-static void dump_set(const struct progset *ps)
-{
-	uint32_t k;
-
-	printf("# seed %llu: %u program(s); prog array slots:", (unsigned long long)ps->seed,
-	       ps->nprogs);
-	for (k = 0; k < NSLOTS; k++)
-		printf(" %d", ps->slot[k]);
-	printf(" (map fds: memory %d, prog array %d)%s\n", MEM_FD, PA_FD,
-	       ps->harden ? "; bpf_jit_harden=2" : "");
-	for (k = 0; k < ps->nprogs; k++) {
-		uint32_t f;
-
-		printf("# program %u (%u insns%s%s%s%s%s), functions at", k, ps->len[k],
-		       ps->info[k].has_pkt ? ", packet access" : "",
-		       ps->info[k].has_lookup ? ", map lookups" : "",
-		       ps->info[k].has_call ? ", helper calls" : "",
-		       ps->info[k].has_pseudo_call ? ", bpf2bpf calls" : "",
-		       ps->info[k].has_tail_call ? ", tail calls" : "");
-		for (f = 0; f < ps->info[k].nr_funcs; f++)
-			printf(" %u", ps->info[k].func_start[f]);
-		printf(":\n");
-		fflush(stdout);
-		ajf_dump(stdout, ps->insns[k], ps->len[k]);
-		fflush(stdout);
-	}
-}
-
-/* ---- loading and running ---- */
-
-static int btf_fd = -1;
-static __u32 btf_func_ids[1 + AJF_MAX_SUBPROGS];
-
-/* "int f(void *)" for every function: bpf2bpf calls with tail calls need func info. */
-static int make_btf(void)
-{
-	char name[1 + AJF_MAX_SUBPROGS][16];
-	const char *names[1 + AJF_MAX_SUBPROGS];
-	struct btf *btf;
-	int k;
-
-	for (k = 0; k <= AJF_MAX_SUBPROGS; k++) {
-		snprintf(name[k], sizeof(name[k]), "ajf_f%d", k);
-		names[k] = name[k];
-	}
-	btf = func_btf_load(names, 1 + AJF_MAX_SUBPROGS, btf_func_ids);
-	if (!btf)
-		return -1;
-	/* keep the fd, drop the rest */
-	btf_fd = dup(btf__fd(btf));
-	btf__free(btf);
-	return btf_fd < 0 ? -1 : 0;
-}
-
-static char vlog[1 << 20];
-
-static int load_prog(const struct progset *ps, uint32_t k, bool with_log)
-{
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-	struct bpf_func_info fi[1 + AJF_MAX_SUBPROGS];
-	const struct ajf_info *in = &ps->info[k];
-	uint32_t f;
-
-	if (in->nr_funcs > 1) {
-		for (f = 0; f < in->nr_funcs; f++)
-			fi[f] = (struct bpf_func_info){ .insn_off = in->func_start[f],
-							.type_id = btf_func_ids[f] };
-		opts.prog_btf_fd = btf_fd;
-		opts.func_info = fi;
-		opts.func_info_cnt = in->nr_funcs;
-		opts.func_info_rec_size = sizeof(fi[0]);
-	}
-	if (with_log) {
-		vlog[0] = 0;
-		opts.log_buf = vlog;
-		opts.log_size = sizeof(vlog);
-		opts.log_level = 1;
-	}
-	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "ajf", "GPL", ps->insns[k], ps->len[k], &opts);
-}
-
-static void print_log_tail(int lines)
-{
-	char *p = vlog + strlen(vlog);
-	int n = 0;
-
-	while (p > vlog && n <= lines)
-		if (*--p == '\n')
-			n++;
-	if (*p == '\n')
-		p++;
-	while (*p) {
-		char *e = strchr(p, '\n');
-
-		if (!e)
-			e = p + strlen(p);
-		printf("#   | %.*s\n", (int)(e - p), p);
-		p = *e ? e + 1 : e;
-	}
-}
-
-struct result {
-	bool ran;
-	int err;		/* load/run errno (0: ran) */
-	const char *what;	/* where it failed */
-	__u32 retval;
-	uint8_t mem[VAL_SIZE];
-	uint8_t pkt[256];
-	__u32 pkt_len;
-	int fds[MAX_SET];
-	bool jited[MAX_SET];
-};
-
-static int fresh_maps(void)
-{
-	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ajf_mem", 4, VAL_SIZE, 1, NULL);
-	int p = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "ajf_pa", 4, 4, NSLOTS, NULL);
-	int ret = 0;
-
-	if (m < 0 || p < 0 || dup2(m, MEM_FD) < 0 || dup2(p, PA_FD) < 0)
-		ret = -1;
-	if (m >= 0)
-		close(m);
-	if (p >= 0)
-		close(p);
-	return ret;
-}
-
-static bool prog_jited(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.jited_prog_len > 0;
-}
-
-/* Load every program of ps, fill the prog array, run the entry; fds stay open in r. */
-static void run_set(const struct progset *ps, struct result *r)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, t);
-	__u32 key = 0, k;
-	int fd;
-
-	memset(r, 0, sizeof(*r));
-	for (k = 0; k < MAX_SET; k++)
-		r->fds[k] = -1;
-	if (fresh_maps()) {
-		r->err = errno;
-		r->what = "map create";
-		return;
-	}
-	for (k = 0; k < ps->nprogs; k++) {
-		fd = load_prog(ps, k, false);
-		if (fd < 0) {
-			r->err = errno;
-			r->what = "load";
-			return;
-		}
-		r->fds[k] = fd;
-		r->jited[k] = prog_jited(fd);
-	}
-	for (k = 0; k < NSLOTS; k++) {
-		if (ps->slot[k] < 0)
-			continue;
-		fd = r->fds[ps->slot[k]];
-		if (bpf_map_update_elem(PA_FD, &k, &fd, BPF_ANY)) {
-			r->err = errno;
-			r->what = "prog array update";
-			return;
-		}
-	}
-	if (bpf_map_update_elem(MEM_FD, &key, ps->mem_init, BPF_ANY)) {
-		r->err = errno;
-		r->what = "memory map update";
-		return;
-	}
-	t.data_in = ps->pkt;
-	t.data_size_in = PKT_SIZE;
-	t.data_out = r->pkt;
-	t.data_size_out = sizeof(r->pkt);
-	t.repeat = 1;
-	if (bpf_prog_test_run_opts(r->fds[0], &t)) {
-		r->err = errno;
-		r->what = "test run";
-		return;
-	}
-	r->retval = t.retval;
-	r->pkt_len = t.data_size_out;
-	if (bpf_map_lookup_elem(MEM_FD, &key, r->mem)) {
-		r->err = errno;
-		r->what = "memory map lookup";
-		return;
-	}
-	r->ran = true;
-}
-
-static void close_result(struct result *r)
-{
-	int k;
-
-	for (k = 0; k < MAX_SET; k++)
-		if (r->fds[k] >= 0)
-			close(r->fds[k]);
-	for (k = 0; k < MAX_SET; k++)
-		r->fds[k] = -1;
-}
-
-/* NULL when a and b agree, else what differs (in buf). */
-static const char *differ(const struct result *want, const struct result *got, char *buf, size_t len)
-{
-	uint32_t k;
-
-	if (!got->ran) {
-		snprintf(buf, len, "%s failed: %s", got->what, strerror(got->err));
-		return buf;
-	}
-	if (got->retval != want->retval) {
-		snprintf(buf, len, "retval: expected 0x%08x, got 0x%08x", want->retval, got->retval);
-		return buf;
-	}
-	for (k = 0; k < VAL_SIZE; k++)
-		if (got->mem[k] != want->mem[k]) {
-			uint64_t a, b;
-
-			memcpy(&a, want->mem + (k & ~7u), 8);
-			memcpy(&b, got->mem + (k & ~7u), 8);
-			snprintf(buf, len, "map value byte %u: u64 at %u expected 0x%016llx, got 0x%016llx",
-				 k, k & ~7u, (unsigned long long)a, (unsigned long long)b);
-			return buf;
-		}
-	if (got->pkt_len != want->pkt_len || memcmp(got->pkt, want->pkt, got->pkt_len)) {
-		snprintf(buf, len, "packet differs (length %u vs %u)", want->pkt_len, got->pkt_len);
-		return buf;
-	}
-	return NULL;
-}
-
-static void dump_image(const char *label, int fd)
-{
-	struct jit_image im = { 0 };
-	__u32 n, i;
-
-	if (fd < 0 || jit_image_get(fd, &im) || !im.len) {
-		printf("# image (%s): not JIT'ed\n", label);
-		jit_image_free(&im);
-		return;
-	}
-	n = im.len;
-	printf("# image of the entry (%s, %u bytes; xxd -r -p | objdump -D -b binary -mi386:x86-64):\n",
-	       label, n);
-	for (i = 0; i < n; i++)
-		printf("%s%02x%s", i % 32 ? "" : "#   ", im.bytes[i],
-		       (i % 32 == 31 || i == n - 1) ? "\n" : "");
-	jit_image_free(&im);
-}
 
 /* ---- the campaign ---- */
 
@@ -469,6 +70,13 @@ struct tally {
 	long known_div, new_div;	/* stock vs interpreter: documented kernel divergences, others */
 	long pkt_sets, lookup_sets, hardened, pkt_written;
 	long wrong_jit[S_NR];		/* stock runs compiled by altjit */
+	/* bpf_loop callback sets: made, refused by the verifier, run per scheme; bpf_loop calls;
+	   programs whose bpf2bpf subprograms call bpf_loop too; callback seeds made SET_CLS */
+	long cb_sets, cb_rejected, cb_runs[S_NR], cb_calls, cb_helper_calls, cb_sub_callers, cb_unavailable;
+	/* fentry sets: made (on bpf_fentry_test7, 8), refused, run per scheme, PROBE_MEM loads,
+	   reference runs that left the map value as it was (the program did not run) */
+	long fe_sets, fe_test[2], fe_rejected, fe_runs[S_NR], fe_probe_loads, fe_unrun;
+	long cls_sets;			/* SET_CLS sets (the return values below are theirs) */
 	uint32_t retvals[64];		/* distinct reference return values seen (up to 64) */
 	int nretvals;
 	unsigned long long first, last;
@@ -542,6 +150,38 @@ static bool known_divergence(const struct progset *ps)
 	return (kmajor > 6 || (kmajor == 6 && kminor >= 12)) && tail && hole;
 }
 
+static const char *const set_kind_names[] = { "SCHED_CLS", "bpf_loop callbacks", "fentry" };
+
+/* What a set holds, for the tallies (before the verifier's word). */
+static void count_shape(const struct progset *ps, struct tally *t)
+{
+	uint32_t k, i;
+
+	t->cb_unavailable += ps->cb_wanted;
+	t->cls_sets += ps->kind != SET_FENTRY;
+	if (ps->kind == SET_FENTRY) {
+		t->fe_sets++;
+		t->fe_test[ps->fentry == 8]++;
+		t->fe_probe_loads += ps->info[0].nr_probe_loads;
+	}
+	if (ps->kind != SET_CALLBACK)
+		return;
+	t->cb_sets++;
+	for (k = 0; k < ps->nprogs; k++) {
+		const struct ajf_info *in = &ps->info[k];
+		bool sub = false;
+
+		t->cb_calls += in->nr_loop_calls;
+		t->cb_helper_calls += in->nr_loop_calls_helper;
+		/* a call of bpf_loop in a subprogram (between the main function and the callback) */
+		for (i = in->nr_funcs > 2 ? in->func_start[1] : in->len;
+		     i < in->func_start[in->nr_funcs - 1]; i++)
+			sub |= ps->insns[k][i].code == (BPF_JMP | BPF_CALL) &&
+			       !ps->insns[k][i].src_reg && ps->insns[k][i].imm == AJF_FUNC_LOOP;
+		t->cb_sub_callers += sub;
+	}
+}
+
 /* Fuzz one seed; true when some scheme disagreed. */
 static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 {
@@ -559,6 +199,7 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 	}
 	t->sets++;
 	t->programs += ps->nprogs;
+	count_shape(ps, t);
 	if (dump_all)
 		dump_set(ps);
 	/* the verifier's word first, with its log (stock JIT: every program loads there) */
@@ -574,8 +215,9 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 			reject = true;
 			t->rejected++;
 			if (t->reported++ < 20) {
-				printf("# seed %llu: program %u rejected by the verifier (%s); log tail:\n",
-				       (unsigned long long)seed, k, strerror(errno));
+				printf("# seed %llu: program %u (%s) rejected by the verifier (%s); log tail:\n",
+				       (unsigned long long)seed, k, set_kind_names[ps->kind],
+				       strerror(errno));
 				print_log_tail(12);
 				if (verbose)
 					dump_set(ps);
@@ -584,20 +226,26 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 			close(fd);
 		}
 	}
-	if (reject)
+	if (reject) {
+		t->cb_rejected += ps->kind == SET_CALLBACK;
+		t->fe_rejected += ps->kind == SET_FENTRY;
 		return false;
+	}
 	for (s = 0; s < S_NR; s++) {
 		res[s].ran = false;
 		for (k = 0; k < MAX_SET; k++)
 			res[s].fds[k] = -1;
 		if (s == S_INTERP && ps->interp_stack_bug)
 			t->interp_stack_bug++;
-		if (!scheme_ok[s] || (s == S_INTERP && (ps->calls_and_tail || ps->interp_stack_bug)) ||
+		/* the interpreter cannot run callbacks (the verifier refuses them without a JIT) */
+		if (!scheme_ok[s] ||
+		    (s == S_INTERP && (ps->calls_and_tail || ps->interp_stack_bug ||
+				       ps->kind == SET_CALLBACK)) ||
 		    (s == S_LEGACY && ps->calls_and_tail)) {
 			t->skipped[s]++;
 			continue;
 		}
-		if (set_scheme(s) || write_text(HARDEN, ps->harden ? "2" : "0")) {
+		if (set_scheme(s) || (!no_harden && write_text(HARDEN, ps->harden ? "2" : "0"))) {
 			/* a set not run because its scheme could not be set is a failure, not a skip */
 			t->mode_failed[s]++;
 			if (t->mode_failed[s] < 4)
@@ -624,6 +272,10 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		}
 		tried[s] = true;
 		t->runs[s]++;
+		if (res[s].ran) {
+			t->cb_runs[s] += ps->kind == SET_CALLBACK;
+			t->fe_runs[s] += ps->kind == SET_FENTRY;
+		}
 		if (s == S_INTERP)
 			for (k = 0; k < ps->nprogs; k++)
 				t->interp_jited += res[s].jited[k];
@@ -638,8 +290,16 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		t->pkt_written += res[ref].pkt_len != PKT_SIZE || memcmp(res[ref].pkt, ps->pkt, PKT_SIZE);
 		for (i = 0; i < t->nretvals && t->retvals[i] != res[ref].retval; i++)
 			;
-		if (i == t->nretvals && i < 64)
+		if (i == t->nretvals && i < 64 && ps->kind != SET_FENTRY)
 			t->retvals[t->nretvals++] = res[ref].retval;
+		/* an fentry program always dumps its registers: an unchanged dump means it never ran */
+		if (ps->kind == SET_FENTRY &&
+		    !memcmp(res[ref].mem + DUMP_OFF, ps->mem_init + DUMP_OFF, VAL_SIZE - DUMP_OFF)) {
+			t->fe_unrun++;
+			bad = true;
+			printf("# seed %llu: %s: the fentry program on bpf_fentry_test%d did not run\n",
+			       (unsigned long long)seed, scheme_names[ref], ps->fentry);
+		}
 	}
 	for (k = 0; k < ps->nprogs; k++)
 		if (ps->info[k].has_tail_call)
@@ -720,11 +380,50 @@ static bool one_seed(uint64_t seed, struct tally *t, bool regress)
 		t->regress++;
 		t->regress_mismatch += bad;
 	}
-	write_text(HARDEN, "0");
+	if (!no_harden)
+		write_text(HARDEN, "0");
 	t->hardened += ps->harden;
 	for (s = 0; s < S_NR; s++)
 		close_result(&res[s]);
 	return bad;
+}
+
+/*
+ * The callback and fentry shapes: how many were made, loaded and run per scheme. A run in which
+ * no such set ran under a scheme asked for fails (a shape that never runs tests nothing), as
+ * does a verifier rejection rate over MAX_REJECT_RATE within the shape.
+ */
+static bool shape_ran(const long runs[S_NR], bool interp)
+{
+	int s;
+
+	for (s = interp ? S_INTERP : S_STOCK; s < S_NR; s++)
+		if (scheme_ok[s] && !runs[s])
+			return false;
+	return true;
+}
+
+static void shape_points(const struct tally *t)
+{
+	double cb_rate = t->cb_sets ? 100.0 * (double)t->cb_rejected / (double)t->cb_sets : 0;
+	double fe_rate = t->fe_sets ? 100.0 * (double)t->fe_rejected / (double)t->fe_sets : 0;
+
+	if (!HAVE_BPF_LOOP())
+		skip("bpf_loop and BPF_PSEUDO_FUNC came in 5.17", "bpf_loop callbacks on %d.%d: %ld callback seeds made plain sets",
+		     kmajor, kminor, t->cb_unavailable);
+	else
+		point(t->cb_sets > t->cb_rejected && cb_rate < MAX_REJECT_RATE &&
+		      t->cb_helper_calls && shape_ran(t->cb_runs, false),
+		      "bpf_loop callbacks: %ld sets (%ld bpf_loop calls, %ld not inlined, %ld programs calling it from a subprogram too), %ld loaded, %ld rejected (%.2f%%); ran stock %ld, legacy %ld, optimized %ld (the interpreter cannot)",
+		      t->cb_sets, t->cb_calls, t->cb_helper_calls, t->cb_sub_callers, t->cb_sets - t->cb_rejected,
+		      t->cb_rejected, cb_rate, t->cb_runs[S_STOCK], t->cb_runs[S_LEGACY],
+		      t->cb_runs[S_OPT]);
+	point(t->fe_sets > t->fe_rejected && fe_rate < MAX_REJECT_RATE && !t->fe_unrun &&
+	      t->fe_probe_loads && shape_ran(t->fe_runs, true),
+	      "PROBE_MEM: %ld fentry sets (bpf_fentry_test7 %ld, test8 %ld; %ld loads through BTF pointers), %ld loaded, %ld rejected (%.2f%%), %ld did not run; ran interpreter %ld, stock %ld, legacy %ld, optimized %ld",
+	      t->fe_sets, t->fe_test[0], t->fe_test[1], t->fe_probe_loads,
+	      t->fe_sets - t->fe_rejected, t->fe_rejected, fe_rate, t->fe_unrun,
+	      t->fe_runs[S_INTERP], t->fe_runs[S_STOCK], t->fe_runs[S_LEGACY], t->fe_runs[S_OPT]);
 }
 
 static void kernel_version(void)
@@ -749,7 +448,7 @@ int main(int argc, char **argv)
 
 	const char *only = NULL;
 
-	while ((c = getopt(argc, argv, "s:n:t:R:S:vdx")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:t:R:S:vdxH")) != -1) {
 		switch (c) {
 		case 's': first = strtoull(optarg, NULL, 0); break;
 		case 'n': count = strtoull(optarg, NULL, 0); break;
@@ -758,9 +457,10 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'd': dump_all = true; break;
 		case 'x': no_v4 = true; break;
+		case 'H': no_harden = true; break;
 		case 'S': only = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-v] [-d]\n",
+			fprintf(stderr, "usage: %s [-s FIRST_SEED] [-n COUNT | -t SECONDS] [-R SEEDFILE] [-S SCHEME,...] [-x] [-H] [-v] [-d]\n",
 				argv[0]);
 			return 2;
 		}
@@ -815,7 +515,8 @@ int main(int argc, char **argv)
 
 	/* put back what was there */
 	write_text(JIT_ENABLE, jit0);
-	write_text(HARDEN, harden0);
+	if (!no_harden)
+		write_text(HARDEN, harden0);
 	{
 		char names[MAX_SCHEMES][NAME_LEN];
 		int cur;
@@ -855,11 +556,13 @@ int main(int argc, char **argv)
 	if (t.interp_stack_bug)
 		printf("# %ld sets skipped the interpreter: tail calls into larger stacks (6.9+ interpreter stack bug)\n",
 		       t.interp_stack_bug);
-	point(t.sets && t.mem_written * 2 >= t.sets && t.nretvals >= (t.sets < 64 ? t.sets / 2 : 32) &&
-	      (t.sets < 50 || (t.pkt_written && t.lookup_sets && t.hardened)),
+	point(t.sets && t.mem_written * 2 >= t.sets &&
+	      t.nretvals >= (t.cls_sets < 64 ? t.cls_sets / 2 : 32) &&
+	      (t.sets < 50 || (t.pkt_written && t.lookup_sets && (t.hardened || no_harden))),
 	      "the programs did something: %ld/%ld sets stored into the map value's first %d bytes, %d%s distinct return values; %ld sets with tail calls, %ld with bpf2bpf calls, %ld with helper calls, %ld with packet access (%ld wrote the packet), %ld with map lookups; %ld run with bpf_jit_harden=2",
 	      t.mem_written, t.sets, MEM_SIZE, t.nretvals, t.nretvals == 64 ? "+" : "", t.tail_sets,
 	      t.call_sets, t.helper_sets, t.pkt_sets, t.pkt_written, t.lookup_sets, t.hardened);
+	shape_points(&t);
 	if (scheme_ok[S_LEGACY] && scheme_ok[S_OPT])
 		point(read_stat("legacy_jited") > legacy0 && read_stat("optimized_jited") > opt0,
 		      "altjit compiled them: legacy_jited +%lld, optimized_jited +%lld",
