@@ -17,7 +17,7 @@
  * programs the packet rate through the same test-run path (Mpps = 1000 / ns per run).
  *
  * Prog arrays in an object are filled automatically: a program whose name ends in a number N goes
- * into slot N of every prog array of its object (link0..link6, flow_dissector_0..5).
+ * into slot N of every prog array of its object (link0..link6, hop0..hop33, flow_dissector_0..5).
  *
  *   altjit-bench --native [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [OBJ[:PROG]...]
  *
@@ -456,6 +456,9 @@ static void add_defaults(const char *argv0)
 		{ "xdp1.bpf.o:xdp1", "xdp1" },
 		{ "bpf_flow.bpf.o:_dissect", "bpf_flow" },
 		{ "tailchain.bpf.o:link0", "tailcall6_r6-r9" },
+		{ "tail33.bpf.o:hop0", "tailcall33_empty" },
+		{ "tailind.bpf.o:ind0", "tailcall6_indirect" },
+		{ "tailmix.bpf.o:mix0", "tailcall6_mixed" },
 		{ "calls.bpf.o:calls", "bpf2bpf_calls" },
 	};
 	char dir[PATH_MAX], spec[PATH_MAX + 64], self[PATH_MAX];

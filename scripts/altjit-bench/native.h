@@ -18,7 +18,7 @@
 #include "interp.h"
 
 #define N_SCHEMES	2
-#define MAX_NPROGS	16		/* programs used from one object */
+#define MAX_NPROGS	40		/* programs used from one object (tail33: 34) */
 #define MAX_FUNCS	32		/* functions of one program */
 #define MAX_FN_INSNS	8192		/* instructions of one function after host_fixup */
 #define NR_HELPERS	212

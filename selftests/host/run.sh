@@ -63,7 +63,7 @@ else
 	"$bench/altjit-bench" --native -n 1000 -k 3 >"$log" 2>&1
 	rc=$?
 	sed -e 's/^# //' -e 's/^/# /' "$log"
-	want=(xdp1 tailcall6_r6-r9 bpf2bpf_calls)
+	want=(xdp1 tailcall6_r6-r9 tailcall33_empty tailcall6_indirect tailcall6_mixed bpf2bpf_calls)
 	[ -e "$bench/progs/bpf_flow.bpf.o" ] && want+=(bpf_flow)
 	missing=""
 	for p in "${want[@]}"; do
