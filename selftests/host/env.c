@@ -514,6 +514,20 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 	return 0;
 }
 
+int host_compile_prog(struct host_jit *j, struct bpf_insn *in, uint32_t n, unsigned hv,
+		      const struct aj_frame *frame, bool bhb)
+{
+	static struct aj_target t;
+
+	host_target(&t, hv);
+	host_reset();
+	memset(j, 0, sizeof(*j));
+	j->insns = in;
+	j->len = n;
+	j->bhb_barrier = bhb;
+	return host_compile(j, &t, frame, 0, false);
+}
+
 int host_compile_funcs(struct host_jit *funcs, uint32_t n, const struct aj_target *t,
 		       const struct aj_frame *frame, const uint32_t *stack_depth)
 {

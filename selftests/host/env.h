@@ -111,6 +111,12 @@ int host_fixup(const struct bpf_insn *in, uint32_t len, struct bpf_insn *out, ui
 int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_frame *frame,
 		 uint32_t stack_depth, bool count_passes);
 void host_jit_free(struct host_jit *j);
+/*
+ * host_compile() of the n instructions at in, on a fresh state, for the target of the HV_* bits hv,
+ * with or without the Spectre-BHB barrier at the exits (j->bhb_barrier).
+ */
+int host_compile_prog(struct host_jit *j, struct bpf_insn *in, uint32_t n, unsigned hv,
+		      const struct aj_frame *frame, bool bhb);
 
 /*
  * A program with bpf2bpf calls, compiled the way the kernel's jit_subprogs() drives a JIT: funcs[0]

@@ -36,19 +36,6 @@ static struct bpf_insn prog[] = {
 #define PROG_LEN	(sizeof(prog) / sizeof(prog[0]))
 static const int early_exits[] = { 4, 7 };
 
-static int compile(struct host_jit *j, unsigned hv, const struct aj_frame *frame, bool bhb)
-{
-	static struct aj_target t;
-
-	host_target(&t, hv);
-	host_reset();
-	memset(j, 0, sizeof(*j));
-	j->insns = prog;
-	j->len = PROG_LEN;
-	j->bhb_barrier = bhb;
-	return host_compile(j, &t, frame, 0, false);
-}
-
 /*
  * Whether the instructions in [from, to) hold a jump (jcc or jmp) into the image; a jmp out of it
  * (the return thunk) is a return.
@@ -100,7 +87,8 @@ static void test_exits(const struct aj_frame *frame, unsigned hv)
 	bool ok = true, same = true;
 	size_t e;
 
-	if (!tap(!compile(&j, hv, frame, false), "%s %s: the three-exit program compiles", frame->name, v))
+	if (!tap(!host_compile_prog(&j, prog, PROG_LEN, hv, frame, false),
+		 "%s %s: the three-exit program compiles", frame->name, v))
 		return;
 	/* the epilogue after the last instruction: from where insn 10 (the last exit) ends */
 	epi = j.addrs[PROG_LEN];
@@ -140,7 +128,7 @@ static void test_bhb_exits(const struct aj_frame *frame)
 	size_t e;
 	bool ok;
 
-	ok = !compile(&j, HV_BHB, frame, true);
+	ok = !host_compile_prog(&j, prog, PROG_LEN, HV_BHB, frame, true);
 	for (e = 0; ok && e < sizeof(early_exits) / sizeof(early_exits[0]); e++)
 		ok = has_jump(&j, j.addrs[early_exits[e]], j.addrs[early_exits[e] + 1]);
 	tap(ok, "%s bhb: with the Spectre-BHB barrier, early exits jump to the one epilogue", frame->name);

@@ -35,20 +35,6 @@ static uint64_t rel_target(const struct host_jit *j, long off)
 	return (uint64_t)(uintptr_t)(j->image + off + 5) + rel;
 }
 
-static int compile(struct host_jit *j, struct bpf_insn *in, uint32_t n, unsigned hv,
-		   const struct aj_frame *frame, bool bhb)
-{
-	static struct aj_target t;
-
-	host_target(&t, hv);
-	host_reset();
-	memset(j, 0, sizeof(*j));
-	j->insns = in;
-	j->len = n;
-	j->bhb_barrier = bhb;
-	return host_compile(j, &t, frame, 0, false);
-}
-
 /*
  * Unprivileged cBPF under the BHB loop in a guest: "push rax; push rcx; call clear_bhb_loop;
  * pop rcx; pop rax" then "ibhf" (f3 48 0f 1e f8), right where the exit starts: before the frame's
@@ -74,7 +60,7 @@ static void test_bhb(void)
 		uint8_t ctx[64] = { 0 };
 		bool ok;
 
-		ok = !compile(&j, in, 3, HV_BHB | HV_CALLDEPTH, frames[f], true);
+		ok = !host_compile_prog(&j, in, 3, HV_BHB | HV_CALLDEPTH, frames[f], true);
 		/* call-depth accounting sits between the pushes and the call, as on 6.12 */
 		t = ok ? find(&j, mark_seq, sizeof(mark_seq)) : -1;
 		ok = t >= 0 && rel_target(&j, t + 10) == host_bhb_loop &&
@@ -89,7 +75,7 @@ static void test_bhb(void)
 		    frames[f]->name, (unsigned long long)r0);
 		host_jit_free(&j);
 
-		ok = !compile(&j, in, 3, HV_BHB, frames[f], false) && find(&j, ibhf, sizeof(ibhf)) < 0 &&
+		ok = !host_compile_prog(&j, in, 3, HV_BHB, frames[f], false) && find(&j, ibhf, sizeof(ibhf)) < 0 &&
 		     find(&j, seq, sizeof(seq)) < 0;
 		tap(ok, "no BHB barrier when the loader has CAP_SYS_ADMIN or the program is eBPF (%s)",
 		    frames[f]->name);
@@ -118,7 +104,7 @@ static void test_its(void)
 	for (f = 0; f < 2; f++) {
 		long k, found = 0, other = 0;
 
-		if (n < 0 || compile(&j, fixed, n, HV_ITS | HV_RETPOLINE, frames[f], false)) {
+		if (n < 0 || host_compile_prog(&j, fixed, n, HV_ITS | HV_RETPOLINE, frames[f], false)) {
 			tap(false, "ITS: compile a tail call (%s)", frames[f]->name);
 			continue;
 		}
@@ -156,7 +142,7 @@ static void test_call_depth(void)
 	for (f = 0; f < 2; f++) {
 		long k, calls = 0, marked = 0, marks = 0;
 
-		if (compile(&j, in, 4, HV_CALLDEPTH, frames[f], false)) {
+		if (host_compile_prog(&j, in, 4, HV_CALLDEPTH, frames[f], false)) {
 			tap(false, "call depth: compile (%s)", frames[f]->name);
 			continue;
 		}
