@@ -17,7 +17,8 @@
  *     skb_load_bytes; array-map lookups are inlined where the map is known, as the verifier does.
  * The maps, helpers and context are native_world.c's; the analysis, native_analyse.c's; the
  * output, native_report.c's. This file reads the objects, compiles, checks and times.
- * Every program is compiled with altjit's legacy and optimized frames (module/frame.c, unchanged),
+ * Every program is compiled with altjit's legacy and optimized frames (module/frame.c, unchanged)
+ * and with stock-tc, the optimized frame with the stock 5.10/6.1 JIT's tail-call sequence,
  * run once against selftests/host's reference interpreter (r0 and every byte of the maps, context
  * and packet must agree, or no number is reported), then timed in a tight loop, schemes interleaved.
  */
@@ -33,8 +34,10 @@
 #include <bpf/libbpf.h>
 #include "native.h"
 
-const struct aj_frame *const frames[N_SCHEMES] = { &aj_frame_legacy, &aj_frame_optimized };
-const char *const scheme_names[N_SCHEMES] = { "legacy", "optimized" };
+const struct aj_frame *const frames[N_SCHEMES] = {
+	&aj_frame_legacy, &aj_frame_optimized, &native_stock_frame
+};
+const char *const scheme_names[N_SCHEMES] = { "legacy", "optimized", "stock-tc" };
 
 /* ---- reading an object ---- */
 

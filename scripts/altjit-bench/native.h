@@ -17,7 +17,7 @@
 #include "env.h"
 #include "interp.h"
 
-#define N_SCHEMES	2
+#define N_SCHEMES	3
 #define MAX_NPROGS	40		/* programs used from one object (tail33: 34) */
 #define MAX_FUNCS	32		/* functions of one program */
 #define MAX_FN_INSNS	8192		/* instructions of one function after host_fixup */
@@ -26,6 +26,8 @@
 
 /* The schemes compiled, in the order of each result's r[] (native.c). */
 extern const struct aj_frame *const frames[N_SCHEMES];
+/* optimized with the stock 5.10/6.1 JIT's tail-call counter sequence (native_stock.c) */
+extern struct aj_frame native_stock_frame;
 extern const char *const scheme_names[N_SCHEMES];
 
 /* ---- userspace maps and the kernel context stand-in ---- */

@@ -61,7 +61,8 @@ static void print_table(FILE *f, struct nbench *bs, int n, unsigned int repeat, 
 					r->max, vs_legacy(b, s));
 		}
 	}
-	fprintf(f, "# stock: no native equivalent (the kernel's own JIT runs only in a kernel; see the in-guest report)\n");
+	fprintf(f, "# stock: no native equivalent (the kernel's own JIT runs only in a kernel; see the in-guest report);\n"
+		   "# stock-tc: optimized with the stock 5.10/6.1 JIT's tail-call counter sequence (native_stock.c)\n");
 	fprintf(f, "# checked first: r0 and every map, context and packet byte equal selftests/host's reference interpreter's (r0:");
 	for (i = 0; i < n; i++)
 		if (!bs[i].why[0])

@@ -67,14 +67,14 @@ else
 	[ -e "$bench/progs/bpf_flow.bpf.o" ] && want+=(bpf_flow)
 	missing=""
 	for p in "${want[@]}"; do
-		for s in legacy optimized; do
+		for s in legacy optimized stock-tc; do
 			grep -Eq "^$p +$s +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\.[0-9]+ +[0-9.]+\.\.[0-9.]+ +[0-9]+\.[0-9]+$" "$log" ||
 				missing+=" $p/$s"
 		done
 	done
 	if [ "$rc" = 0 ] && [ -z "$missing" ] && ! grep -Eq 'FAILED|not supported' "$log" &&
 		grep -q '^# altjit-bench --native: native (userspace, real CPU; no kernel)' "$log"; then
-		emit OK "altjit-bench --native -n 1000 -k 3: a checked, timed row for each of ${#want[@]} programs x legacy, optimized"
+		emit OK "altjit-bench --native -n 1000 -k 3: a checked, timed row for each of ${#want[@]} programs x legacy, optimized, stock-tc"
 	else
 		emit NOTOK "altjit-bench --native -n 1000 -k 3: exit $rc, rows missing:${missing:- none}"
 	fi
