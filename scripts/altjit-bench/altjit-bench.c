@@ -457,7 +457,7 @@ static void add_defaults(const char *argv0)
 		{ "bpf_flow.bpf.o:_dissect", "bpf_flow" },
 		{ "tailchain.bpf.o:link0", "tailcall6_r6-r9" },
 		{ "tail33.bpf.o:hop0", "tailcall33_empty" },
-		{ "tailind.bpf.o:ind0", "tailcall6_indirect" },
+		{ "tailind.bpf.o:link0", "tailcall6_indirect" },
 		{ "tailmix.bpf.o:mix0", "tailcall6_mixed" },
 		{ "calls.bpf.o:calls", "bpf2bpf_calls" },
 	};

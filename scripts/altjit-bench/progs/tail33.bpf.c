@@ -7,12 +7,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 34);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} chain SEC(".maps");
+#define CHAIN_SLOTS 34
+#include "tail_maps.h"
 
 #define HOP(n) \
 SEC("tc") int hop##n(struct __sk_buff *skb) { bpf_tail_call(skb, &chain, n + 1); return n; }

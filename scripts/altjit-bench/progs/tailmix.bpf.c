@@ -11,19 +11,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 8);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} chain SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 8);
-} acc SEC(".maps");
+#include "tail_maps.h"
 
 /*
  * An N-byte stack buffer whose first word is the map key: its address goes to the helper, so the
