@@ -6,11 +6,13 @@ echo "TAP version 13"
 [ $# -gt 0 ] || set -- [0-9][0-9]-*.sh
 for t in "$@"; do
 	diag "=== $t ($(uname -r))"
+	t0=$(date +%s)
 	# Not inside "if": there the shell would ignore set -e, and a failing command in the middle
 	# of a test would neither stop nor fail it.
 	(set -e; . ./"$t")
 	rc=$?
 	[ $rc = 0 ] || not_ok "$t ran to its end (a command failed: exit $rc)"
+	diag "--- $t: $(($(date +%s) - t0)) s"
 done
 # The kernel must not have complained about anything on the way.
 splat=0
