@@ -27,25 +27,55 @@
  *   counter slot and the BPF stack and jumps to the target's tail-call entry: the target builds
  *   the rest of its own frame.
  *
- * legacy — the fixed pre-5.8 frame: every program pushes rbx, r13, r14, r15 and the counter, so the
- * prologue has one size and a tail call jumps past all of it, reusing the caller's frame. A
- * program that tail-calls reserves the largest BPF stack (512 bytes) so any target fits, and keeps
- * its counter at a fixed place, rbp - 552:
+ * legacy — the fixed pre-5.8 frame: every function pushes rbx, r13, r14, r15 and the counter, so
+ * the prologue has one size, and a tail call may jump past all of it and reuse the caller's frame:
  *
  *   bpf_func + 0      [endbr64] nop5 ; xor eax,eax | nop2 ; push rbp ; mov rbp,rsp
  *                     nopl 0x414a4c47(%rax)          marks the image as legacy ("GLJA")
+ *   resize entry      [endbr64]
  *                     sub rsp,STACK (always imm32) ; push rbx ; push r13 ; push r14 ; push r15
- *                     push rax                       counter
- *   tail-call entry   [endbr64]                      = end of the prologue
+ *                     push rax                       counter (5.10, 6.1)
+ *                   | cmp rax,33 ; ja 1f ; push rax ; mov rax,rsp ; jmp 2f ; 1: push rax ; 2: push rax
+ *                                                    counter slots (6.12+), as the stock JIT's
+ *   reuse entry       [endbr64]                      = end of the prologue
  *
  *          rbp      | saved rbp      |
- *          rbp - S  | BPF stack (S)  |  S = 512 when the program tail-calls
+ *          rbp - S  | BPF stack (S)  |  S = 512 when a program without bpf2bpf calls tail-calls
  *                   | rbx r13 r14 r15|
- *          rbp-S-40 | counter        |  <- rsp
+ *                   | counter        |  5.10, 6.1: the counter itself <- rsp
+ *                   | counter | ptr  |  6.12+: the counter (or a pointer to it), a pointer to it <- rsp
  *
- *   Legacy code may only ever tail-call legacy code: the tail-call entries of the two schemes
- *   differ. Programs with bpf2bpf calls and tail calls are not compiled legacy (the pre-5.8 kernel
- *   did not allow the mix either).
+ *   In a body rsp stays at the last counter slot (jit_insn.c keeps no push across an instruction),
+ *   so the counter (5.10, 6.1) or the pointer to the chain's one counter (6.12+) is always at
+ *   [rsp], whichever frame the function runs in; a bpf2bpf call hands it to the callee in rax.
+ *
+ *   A program without bpf2bpf calls that tail-calls (the pre-5.8 case) reserves the largest BPF
+ *   stack (512 bytes), counts in its frame and jumps to the target's reuse entry: the target runs
+ *   in its frame. A program with bpf2bpf calls and tail calls cannot: a tail call from a subprogram
+ *   leaves its callers' frames on the stack, and with one 512-byte frame kept per tail call, 33
+ *   of them (tailcall_bpf2bpf_hierarchy_*) would need ~19 KiB, more than the kernel stack. So its
+ *   functions reserve their own stack, and a tail call counts, pops the counter slots (rax: the
+ *   counter, or the pointer), the four registers, sets rsp = rbp and jumps to the target's resize
+ *   entry: the target builds its own frame there, as under the stock JIT. Its main function, when
+ *   a program of the first kind jumped to its reuse entry, first unwinds that borrowed frame the
+ *   same way and builds its own (its normal entry jumps over that stub):
+ *
+ *   resize entry      [endbr64] jmp 1f ; int3 ...    padding up to the reuse entry
+ *   reuse entry       [endbr64] pop rax [; pop rax] ; pop r15 ; pop r14 ; pop r13 ; pop rbx ; mov rsp,rbp
+ *                 1:  sub rsp,STACK ; pushes and counter slots as above
+ *
+ *   Stack: such a program's frames hold what the stock JIT's hold plus at most 32 bytes (the
+ *   four registers are always saved), and a tail call keeps exactly the frames the stock JIT
+ *   keeps; a 512-byte frame is never kept under a tail call (its owner has no bpf2bpf calls, and
+ *   a main function that has them leaves it). So a chain's stack under legacy is at most the
+ *   stock JIT's + 32 bytes per BPF frame on it + one 576-byte frame; nothing is handed back for
+ *   its stack.
+ *
+ *   Counting follows the kernel: 5.10 and 6.1 hand the counter on by value (a subprogram's tail
+ *   calls count in its own copy), 6.12+ by pointer into one counter per chain; every try counts
+ *   up to 6.12 (as the interpreter counts; 6.12's JIT counts found targets only), found targets
+ *   only on 7.3. Legacy code may only ever tail-call legacy code: the entries of the two schemes
+ *   differ.
  */
 #include "jit.h"
 #include "../include/altjit.h"
