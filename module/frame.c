@@ -27,32 +27,61 @@
  *   counter slot and the BPF stack and jumps to the target's tail-call entry: the target builds
  *   the rest of its own frame.
  *
- * legacy — the fixed pre-5.8 frame: every program pushes rbx, r13, r14, r15 and the counter, so the
- * prologue has one size and a tail call jumps past all of it, reusing the caller's frame. A
- * program that tail-calls reserves the largest BPF stack (512 bytes) so any target fits, and keeps
- * its counter at a fixed place, rbp - 552:
+ * legacy — the fixed pre-5.8 frame: every function pushes rbx, r13, r14, r15 and the counter, so
+ * the prologue has one size, and a tail call may jump past all of it and reuse the caller's frame:
  *
  *   bpf_func + 0      [endbr64] nop5 ; xor eax,eax | nop2 ; push rbp ; mov rbp,rsp
  *                     nopl 0x414a4c47(%rax)          marks the image as legacy ("GLJA")
+ *   resize entry      [endbr64]
  *                     sub rsp,STACK (always imm32) ; push rbx ; push r13 ; push r14 ; push r15
- *                     push rax                       counter
- *   tail-call entry   [endbr64]                      = end of the prologue
+ *                     push rax                       counter (5.10, 6.1)
+ *                   | cmp rax,33 ; ja 1f ; push rax ; mov rax,rsp ; jmp 2f ; 1: push rax ; 2: push rax
+ *                                                    counter slots (6.12+), as the stock JIT's
+ *   reuse entry       [endbr64]                      = end of the prologue
  *
  *          rbp      | saved rbp      |
- *          rbp - S  | BPF stack (S)  |  S = 512 when the program tail-calls
+ *          rbp - S  | BPF stack (S)  |  S = 512 when a program without bpf2bpf calls tail-calls
  *                   | rbx r13 r14 r15|
- *          rbp-S-40 | counter        |  <- rsp
+ *                   | counter        |  5.10, 6.1: the counter itself <- rsp
+ *                   | counter | ptr  |  6.12+: the counter (or a pointer to it), a pointer to it <- rsp
  *
- *   Legacy code may only ever tail-call legacy code: the tail-call entries of the two schemes
- *   differ. Programs with bpf2bpf calls and tail calls are not compiled legacy (the pre-5.8 kernel
- *   did not allow the mix either).
+ *   In a body rsp stays at the last counter slot (jit_insn.c keeps no push across an instruction),
+ *   so the counter (5.10, 6.1) or the pointer to the chain's one counter (6.12+) is always at
+ *   [rsp], whichever frame the function runs in; a bpf2bpf call hands it to the callee in rax.
+ *
+ *   A program without bpf2bpf calls that tail-calls (the pre-5.8 case) reserves the largest BPF
+ *   stack (512 bytes), counts in its frame and jumps to the target's reuse entry: the target runs
+ *   in its frame. A program with bpf2bpf calls and tail calls cannot: a tail call from a subprogram
+ *   leaves its callers' frames on the stack, and with one 512-byte frame kept per tail call, 33
+ *   of them (tailcall_bpf2bpf_hierarchy_*) would need ~19 KiB, more than the kernel stack. So its
+ *   functions reserve their own stack, and a tail call counts, pops the counter slots (rax: the
+ *   counter, or the pointer), the four registers, sets rsp = rbp and jumps to the target's resize
+ *   entry: the target builds its own frame there, as under the stock JIT. Its main function, when
+ *   a program of the first kind jumped to its reuse entry, first unwinds that borrowed frame the
+ *   same way and builds its own (its normal entry jumps over that stub):
+ *
+ *   resize entry      [endbr64] jmp 1f ; int3 ...    padding up to the reuse entry
+ *   reuse entry       [endbr64] pop rax [; pop rax] ; pop r15 ; pop r14 ; pop r13 ; pop rbx ; mov rsp,rbp
+ *                 1:  sub rsp,STACK ; pushes and counter slots as above
+ *
+ *   Stack: such a program's frames hold what the stock JIT's hold plus at most 32 bytes (the
+ *   four registers are always saved), and a tail call keeps exactly the frames the stock JIT
+ *   keeps; a 512-byte frame is never kept under a tail call (its owner has no bpf2bpf calls, and
+ *   a main function that has them leaves it). So a chain's stack under legacy is at most the
+ *   stock JIT's + 32 bytes per BPF frame on it + one 576-byte frame; nothing is handed back for
+ *   its stack.
+ *
+ *   Counting follows the kernel: 5.10 and 6.1 hand the counter on by value (a subprogram's tail
+ *   calls count in its own copy), 6.12+ by pointer into one counter per chain; every try counts
+ *   up to 6.12 (as the interpreter counts; 6.12's JIT counts found targets only), found targets
+ *   only on 7.3. Legacy code may only ever tail-call legacy code: the entries of the two schemes
+ *   differ.
  */
 #include "jit.h"
 #include "../include/altjit.h"
 
 #define AJ_LEGACY_MARKER	0x414a4c47u
 #define AJ_LEGACY_STACK		512
-#define AJ_LEGACY_TCC		(-(AJ_LEGACY_STACK + 40))
 
 static const u8 callee_xregs[4] = { X_RBX, X_R13, X_R14, X_R15 };
 
@@ -213,9 +242,9 @@ static void opt_tc_leave(struct aj_ctx *ctx)
 	}
 }
 
-static u32 opt_tc_entry(const struct aj_target *t)
+static u32 opt_tc_entry(const struct aj_ctx *ctx)
 {
-	return t->stock_tc_entry;
+	return ctx->t->stock_tc_entry;
 }
 
 /* The running kernel's convention: 6.12's counter pointer comes with counting found targets only. */
@@ -251,24 +280,104 @@ const struct aj_frame aj_frame_optimized = {
 
 /* ---- legacy ---- */
 
-static void legacy_prologue(struct aj_ctx *ctx)
+/*
+ * A program with bpf2bpf calls and tail calls: its frames are its own size and its tail calls
+ * unwind them (tail calls from a subprogram would otherwise keep one 512-byte frame per hop).
+ */
+static bool legacy_mixed(const struct aj_ctx *ctx)
+{
+	return ctx->fn->has_subprogs && ctx->fn->tail_call_reachable;
+}
+
+/* The counter slots: the counter (5.10, 6.1), or counter-or-pointer and pointer (6.12+). */
+static u32 legacy_cnt_len(const struct aj_target *t)
+{
+	return t->tc_cnt_ptr ? 14 : 1;
+}
+
+/* The resize entry: right after the marker, where a target builds its own frame. */
+static u32 legacy_resize_entry(const struct aj_target *t)
+{
+	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7;
+}
+
+/* The reuse entry: past the whole prologue, where a target runs in its caller's frame. */
+static u32 legacy_reuse_entry(const struct aj_target *t)
+{
+	return legacy_resize_entry(t) + (t->ibt ? 4 : 0) + 7 + 7 + legacy_cnt_len(t);
+}
+
+/*
+ * The stack, the four registers and the counter. 6.12+: rax holds a counter (the entry's 0, or
+ * the value of a main frame a tail call tore down) or a pointer to the chain's counter (from a
+ * subprogram, or a frame that held one): keep the counter here and point at it, or keep the
+ * pointer, as the kernel's JIT does.
+ */
+static void legacy_build(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
+
+	sub_rsp_imm32(ctx, ctx->stack);
+	push_callee(ctx, 0xf);
+	if (ctx->t->tc_cnt_ptr) {
+		aj_emit4(b, 0x48, 0x83, 0xf8, ctx->t->max_tail_calls);	/* cmp rax, MAX */
+		x86_jcc_rel8(b, X_CC_A, 6);
+		x86_push(b, X_RAX);
+		x86_mov_rr(b, true, X_RAX, X_RSP);
+		x86_jmp_rel8(b, 1);
+		x86_push(b, X_RAX);
+	}
+	x86_push(b, X_RAX);
+}
+
+/* Back to rsp == rbp, the caller's registers restored, the counter (or its pointer) in rax. */
+static void legacy_unwind(struct aj_ctx *ctx)
+{
+	x86_pop(&ctx->b, X_RAX);
+	if (ctx->t->tc_cnt_ptr)
+		x86_pop(&ctx->b, X_RAX);	/* the counter, or the pointer when that was all */
+	pop_callee(ctx, 0xf);
+	x86_mov_rr(&ctx->b, true, X_RSP, X_RBP);
+}
+
+static void legacy_prologue(struct aj_ctx *ctx)
+{
+	const struct aj_target *t = ctx->t;
+	struct aj_buf *b = &ctx->b;
+	u32 section = 7 + 7 + legacy_cnt_len(t), stub;
 
 	frame_head(ctx, !ctx->fn->is_subprog && !ctx->fn->from_cbpf, true);
 	aj_emit3(b, 0x0f, 0x1f, 0x80);		/* nopl disp32(%rax): the legacy marker */
 	aj_emit_u32(b, AJ_LEGACY_MARKER);
-	sub_rsp_imm32(ctx, ctx->stack);
-	push_callee(ctx, 0xf);
-	x86_push(b, X_RAX);
-	if (ctx->t->ibt)
-		x86_endbr64(b);
+	if (t->ibt)
+		x86_endbr64(b);			/* the resize entry */
+	if (ctx->fn->is_subprog || !legacy_mixed(ctx)) {
+		legacy_build(ctx);
+		if (t->ibt)
+			x86_endbr64(b);		/* the reuse entry */
+		return;
+	}
+	/*
+	 * A main function that mixes runs in a frame of its own size, also when a program of the
+	 * other kind jumped to its reuse entry: there it unwinds that caller's frame and builds its
+	 * own. The normal entry and the resize entry jump over that.
+	 */
+	stub = (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 2 : 1) + 7 + 3;
+	x86_jmp_rel8(b, section - 2 + stub);
+	while (b->len < legacy_resize_entry(t) + (t->ibt ? 4 : 0) + section)
+		x86_int3(b);
+	if (t->ibt)
+		x86_endbr64(b);			/* the reuse entry */
+	legacy_unwind(ctx);
+	legacy_build(ctx);
 }
 
 static void legacy_epilogue(struct aj_ctx *ctx)
 {
 	aj_emit_exit_barrier(ctx);
 	x86_pop(&ctx->b, X_RCX);	/* the counter */
+	if (ctx->t->tc_cnt_ptr)
+		x86_pop(&ctx->b, X_RCX);
 	pop_callee(ctx, 0xf);
 	x86_leave(&ctx->b);
 	aj_frame_fp_end(ctx);
@@ -276,23 +385,35 @@ static void legacy_epilogue(struct aj_ctx *ctx)
 }
 
 /*
- * The counter lives in this frame, where the target finds it. Counting every try, the check and
- * the increment come together; counting found targets only (7.3), the increment waits for
- * legacy_tc_leave(): a direct tail call's bypass jump lies in between (eax still holds the count).
+ * Count a tail call: in the slot at [rsp] (5.10, 6.1), through the pointer at [rsp] (6.12+: into
+ * the chain's one counter; rax keeps the pointer for legacy_tc_leave()). Wherever the frame came
+ * from, rsp is at its counter slots in a body (nothing in jit_insn.c keeps rsp moved across an
+ * instruction).
  */
 static void legacy_tc_add(struct aj_ctx *ctx)
 {
-	x86_alu_ri(&ctx->b, false, X_ADD, X_RAX, 1);
-	x86_stx(&ctx->b, 4, X_RBP, AJ_LEGACY_TCC, X_RAX);
+	if (ctx->t->tc_cnt_ptr)
+		aj_emit4(&ctx->b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
+	else
+		aj_emit4(&ctx->b, 0x83, 0x04, 0x24, 0x01);	/* add dword [rsp], 1 */
 }
 
+/*
+ * Counting every try, the check and the increment come together; counting found targets only
+ * (7.3), the increment waits for legacy_tc_leave(): a direct tail call's bypass jump lies in
+ * between.
+ */
 static u32 legacy_tc_count(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
 	u32 out;
 
-	x86_ldx(b, 4, X_RAX, X_RBP, AJ_LEGACY_TCC);
-	x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
+	if (ctx->t->tc_cnt_ptr) {
+		x86_ldx(b, 8, X_RAX, X_RSP, 0);
+		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
+	} else {
+		aj_emit4(b, 0x83, 0x3c, 0x24, ctx->t->max_tail_calls);	/* cmp dword [rsp], MAX */
+	}
 	out = aj_jcc_fwd(ctx, X_CC_AE);
 	if (!ctx->t->interp_tc_late)
 		legacy_tc_add(ctx);
@@ -301,15 +422,16 @@ static u32 legacy_tc_count(struct aj_ctx *ctx)
 
 static void legacy_tc_leave(struct aj_ctx *ctx)
 {
-	/* the target runs in this frame: only the count, when it waited for the target */
 	if (ctx->t->interp_tc_late)
 		legacy_tc_add(ctx);
+	/* a program that mixes unwinds its frame; any other leaves it to the target */
+	if (legacy_mixed(ctx))
+		legacy_unwind(ctx);
 }
 
-static u32 legacy_tc_entry(const struct aj_target *t)
+static u32 legacy_tc_entry(const struct aj_ctx *ctx)
 {
-	/* frame head, marker, sub rsp imm32, four pushes, push rax */
-	return (t->ibt ? 4 : 0) + 5 + t->tc_nop_len + 1 + 3 + 7 + 7 + 1 + 2 + 2 + 2 + 1;
+	return legacy_mixed(ctx) ? legacy_resize_entry(ctx->t) : legacy_reuse_entry(ctx->t);
 }
 
 /*
@@ -322,21 +444,22 @@ static bool legacy_tc_count_late(const struct aj_target *t)
 	return t->interp_tc_late;
 }
 
+/* The counter (5.10, 6.1) or the pointer to it (6.12+), at [rsp] in every legacy body. */
 static void legacy_pass_counter(struct aj_ctx *ctx)
 {
+	if (ctx->fn->tail_call_reachable)
+		x86_ldx(&ctx->b, 8, X_RAX, X_RSP, 0);
 }
 
-/* A tail-calling program reserves the largest stack any target may use: the target runs here. */
+/*
+ * A program without bpf2bpf calls that tail-calls reserves the largest stack any target may use:
+ * the target runs in its frame. A program that mixes reserves its own.
+ */
 static void legacy_setup(struct aj_ctx *ctx)
 {
-	ctx->stack = ctx->fn->has_tail_call ? AJ_LEGACY_STACK : (ctx->fn->stack_depth + 7) & ~7u;
+	ctx->stack = ctx->fn->has_tail_call && !legacy_mixed(ctx) ? AJ_LEGACY_STACK :
+		     (ctx->fn->stack_depth + 7) & ~7u;
 	ctx->callee_regs = 0xf;
-}
-
-/* The 5.10 and 6.1 verifiers would allow the mix; pre-5.8 kernels, whose frame this is, did not. */
-static const char *legacy_unsupported(bool subprogs, bool tail_calls)
-{
-	return subprogs && tail_calls ? "legacy frame cannot mix bpf2bpf calls and tail calls" : NULL;
 }
 
 /* Is the image at bpf_func a legacy one? (Reads the prologue: the marker is at a fixed place.) */
@@ -354,8 +477,7 @@ static bool legacy_owns_image(const struct aj_target *t, const u8 *bpf_func)
 const struct aj_frame aj_frame_legacy = {
 	.name = "legacy",
 	.setup = legacy_setup,
-	.unsupported = legacy_unsupported,
-	/* Its tail calls jump past the target's whole prologue: legacy targets only. */
+	/* Its tail calls jump past the target's frame setup or its whole prologue: legacy only. */
 	.tc_abi = 1,
 	.owns_image = legacy_owns_image,
 	/* Its prog arrays rely on altjit's isolation checks: stay loaded while its images live. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tail-call ABI isolation. A tail call jumps into the target at an offset fixed by the caller's
- * frame scheme (struct aj_frame's tc_abi): the legacy scheme jumps past the target's whole
- * prologue, stock and optimized programs past their rbp/rsp setup only. A prog array must
+ * frame scheme (struct aj_frame's tc_abi): the legacy scheme past the target's whole prologue or
+ * its legacy marker (legacy counter slots and registers either way), stock and optimized programs
+ * past their rbp/rsp setup. A prog array must
  * therefore never hold, or be called from, programs of two ABIs. Each prog array gets an owner
  * ABI the first time a JIT'ed program is inserted into it or loaded with a tail call into it; a
  * program of another ABI is then refused with -EINVAL, a dmesg line naming both, and a counter.

@@ -89,8 +89,8 @@ struct aj_frame {
 	 */
 	u32 (*tc_count)(struct aj_ctx *ctx);
 	void (*tc_leave)(struct aj_ctx *ctx);
-	/* Offset of the tail-call entry from a program's bpf_func, for targets of this scheme. */
-	u32 (*tc_entry)(const struct aj_target *t);
+	/* Offset from a target's bpf_func where this program's tail calls enter it. */
+	u32 (*tc_entry)(const struct aj_ctx *ctx);
 	/*
 	 * Whether an indirect tail call counts only once the target was found (a call to an empty
 	 * slot is free), as 6.12's JIT does; else it counts before the lookup, as pre-5.8 kernels did.
@@ -114,6 +114,7 @@ struct aj_func {
 	u32 len;
 	u32 stack_depth;		/* from the verifier */
 	bool is_subprog;
+	bool has_subprogs;		/* the program has bpf2bpf calls (this is one of its functions) */
 	bool tail_call_reachable;
 	bool from_cbpf;			/* converted classic BPF: no counter-init slot */
 	bool has_tail_call;		/* holds a BPF_TAIL_CALL instruction itself */

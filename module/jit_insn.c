@@ -381,7 +381,7 @@ static void emit_tail_call_indirect(struct aj_ctx *ctx)
 		out_count = ctx->frame->tc_count(ctx);
 	ctx->frame->tc_leave(ctx);
 	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
-	x86_alu_ri(b, true, X_ADD, X_RCX, ctx->frame->tc_entry(t));
+	x86_alu_ri(b, true, X_ADD, X_RCX, ctx->frame->tc_entry(ctx));
 	aj_emit_indirect_jump(ctx, X_RCX);
 	aj_bind_fwd(ctx, out_bounds);
 	aj_bind_fwd(ctx, out_count);
@@ -416,7 +416,7 @@ static int emit_tail_call_direct(struct aj_ctx *ctx, int i)
 		memcpy(b->image + bypass + 1, &rel, 4);
 	}
 	aj_bind_fwd(ctx, out_count);
-	return aj_env_tail_call_direct(ctx, i, site, bypass, ctx->frame->tc_entry(ctx->t));
+	return aj_env_tail_call_direct(ctx, i, site, bypass, ctx->frame->tc_entry(ctx));
 }
 
 static int emit_call(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)

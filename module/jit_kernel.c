@@ -574,6 +574,7 @@ struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *p
 			.len = prog->len,
 			.stack_depth = prog->aux->stack_depth,
 			.is_subprog = prog->aux->func_idx != 0,
+			.has_subprogs = prog->is_func,
 			/* a tail call of its own makes one reachable (no verifier ran for test_bpf's) */
 			.tail_call_reachable = prog->aux->tail_call_reachable || tc,
 			.from_cbpf = bpf_prog_was_classic(prog),

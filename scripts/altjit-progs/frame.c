@@ -53,18 +53,22 @@ static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bo
 	if (AT(b, len, p, 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41)) {
 		*legacy = true;
 		p += 7;
+		if (AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
+			p += 4;		/* legacy: the resize entry's endbr64 */
+		if (AT(b, len, p, 0xeb) && p + 1 < len)
+			p += 2 + b[p + 1];	/* legacy, bpf2bpf calls and tail calls: over the stub */
 	}
 	if (AT(b, len, p, 0x48, 0x81, 0xec) && p + 7 <= len) {
 		f->stack = rd32(b + p + 3);
 		p += 7;
 	}
-	/* 6.12: counter and counter pointer (main program) */
-	if (AT(b, len, p, 0x48, 0x83, 0xf8, 0x21, 0x77, 0x06, 0x50, 0x48, 0x89, 0xe0, 0xeb, 0x01)) {
-		f->counter = true;
-		p += 12;
-	}
 	for (;;) {
-		if (p < len && b[p] == 0x50) {
+		/* 6.12: counter and counter pointer (main program; legacy: after the pushes) */
+		if (AT(b, len, p, 0x48, 0x83, 0xf8, 0x21, 0x77, 0x06, 0x50, 0x48, 0x89, 0xe0, 0xeb,
+		       0x01)) {
+			f->counter = true;
+			p += 12;
+		} else if (p < len && b[p] == 0x50) {
 			f->counter = true;
 			p++;
 		} else if (p < len && b[p] == 0x53) {

@@ -34,12 +34,14 @@ pj_load() {
 # The frame constants of this kernel: IBT (6.12, 7.3: endbr64 at the entry and at the tail-call
 # entry), the counter-init slot (2 bytes; 3 from 6.10 on), the counter's prologue bytes (push rax;
 # 6.12, 7.3: the counter-pointer sequence, 14 bytes).
+# Legacy keeps the counter slots as the stock JIT does (lcnt: their pops at exit).
 case $(uname -r) in
-6.12.* | 7.*) ibt=4 slot=3 tcb=14 ;;
-*) ibt=0 slot=2 tcb=1 ;;
+6.12.* | 7.*) ibt=4 slot=3 tcb=14 lcnt=2 ;;
+*) ibt=0 slot=2 tcb=1 lcnt=1 ;;
 esac
 base=$((ibt + 5 + slot + 4 + ibt))		# endbr, nop5, slot, push rbp; mov rbp,rsp, endbr
-lbase=$((ibt + 5 + slot + 4 + 7 + 7 + 7 + 1 + ibt))	# legacy: marker, sub rsp, 4 pushes, push rax, endbr
+# legacy: marker, endbr (resize entry), sub rsp, 4 pushes, counter slots, endbr (reuse entry)
+lbase=$((ibt + 5 + slot + 4 + 7 + ibt + 7 + 7 + tcb + ibt))
 # regbytes MASK: push/pop bytes of R6-R9 (rbx 1, r13-r15 2 each); regnames MASK
 regbytes() { echo $(((${1} & 1) + ((${1} >> 1) & 1) * 2 + ((${1} >> 2) & 1) * 2 + ((${1} >> 3) & 1) * 2)); }
 regnames() {
@@ -83,7 +85,7 @@ pj_check() {
 		epi=$(($(regbytes "$mask") + 1 + R))
 		[ "$kind" != tail ] && [ "$kind" != tailonly ] || tcc=true pro=$((pro + tcb))
 		if [ "$scheme" = legacy ]; then
-			pushes=rbx,r13,r14,r15 tcc=true pro=$lbase epi=$((1 + 7 + 1 + R))
+			pushes=rbx,r13,r14,r15 tcc=true pro=$lbase epi=$((lcnt + 7 + 1 + R))
 		fi
 		jited=$(bpftool prog show id "$id" | sed -n 's/.* jited \([0-9]*\)B.*/\1/p')
 		got="$(jstr "$top" scheme) $(jstr "$top" pushes) $(jnum "$top" tail_call_counter)"
@@ -93,7 +95,7 @@ pj_check() {
 		if [ "$kind" = calls ]; then
 			f1=$(jfunc "$line" 1)
 			fw=r15 fs=$scheme fpro=$((base + 2)) fepi=$((2 + 1 + R))
-			[ "$scheme" != legacy ] || fw=rbx,r13,r14,r15 fpro=$lbase fepi=$((1 + 7 + 1 + R))
+			[ "$scheme" != legacy ] || fw=rbx,r13,r14,r15 fpro=$lbase fepi=$((lcnt + 7 + 1 + R))
 			check_eq "$1: $name: its subprogram's scheme, pushes and prologue/epilogue bytes" \
 				"$(jstr "$f1" scheme) $(jstr "$f1" pushes) $(jnum "$f1" prologue_bytes) $(jnum "$f1" epilogue_bytes) $(jfunc "$line" 2)" \
 				"$fs $fw $fpro $fepi "

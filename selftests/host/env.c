@@ -486,6 +486,7 @@ int host_compile(struct host_jit *j, const struct aj_target *t, const struct aj_
 		.len = j->len,
 		.stack_depth = stack_depth,
 		.is_subprog = j->is_subprog,
+		.has_subprogs = j->nr_funcs > 1,
 		.tail_call_reachable = tc || j->tail_call_reachable,
 		.has_tail_call = tc,
 		.bhb_barrier = j->bhb_barrier,

@@ -5,6 +5,12 @@
  * before the last instruction holds its own copy of it, the same instructions as the one after
  * the last instruction, except under the Spectre-BHB barrier (too big to copy: those exits jump). The ORC
  * frame-pointer range ends at the first leave, as the stock JIT's does. Every path runs natively.
+ *
+ * Then bpf2bpf calls with tail calls from a subprogram, natively, under both frames: a main function
+ * calls a subprogram twice, which counts a run and tail-calls the program again (direct and
+ * indirect), so the runs counted say how the chain's budget was kept: per frame by value (5.10,
+ * 6.1) or one counter per chain (6.12+). Entered directly, and through a program without bpf2bpf
+ * calls that tail-calls into it first (legacy: its reuse entry, whose stub rebuilds the frame).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +147,145 @@ static void test_bhb_exits(const struct aj_frame *frame)
 	host_jit_free(&j);
 }
 
+/* ---- bpf2bpf calls and tail calls ---- */
+
+#define HIER_CAP	200
+#define TCALL(k)	I(BPF_JMP | BPF_CALL, 0, 0, 0, 12), I(0, 0, 0, 0, 0)
+#define LD_MAP(r)	I(BPF_LD | BPF_DW | BPF_IMM, r, 1, 0, HOST_MAP_FD), I(0, 0, 0, 0, 0)
+
+/* main: calls sub twice, returns 1 */
+static const struct bpf_insn hier_main[] = {
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+	I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1),
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+	I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+/* sub: ctx[0] += 1; below the cap, tail-call slot 0 (the program again); returns 0 */
+static const struct bpf_insn hier_sub[] = {
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+	I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 0, 0),
+	I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1),
+	I(BPF_STX | BPF_MEM | BPF_DW, 6, 0, 0, 0),
+	I(BPF_JMP | BPF_JGE | BPF_K, 0, 0, 5, HIER_CAP),
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+	LD_MAP(2),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0),
+	I(BPF_JMP | BPF_CALL, 0, 0, 0, 12),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+/* a program without bpf2bpf calls: ctx[1] += 1, tail-calls slot 0, else returns 99 */
+static const struct bpf_insn plain_tc[] = {
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+	I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 0, 8),
+	I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1),
+	I(BPF_STX | BPF_MEM | BPF_DW, 6, 0, 8, 0),
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+	LD_MAP(2),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0),
+	I(BPF_JMP | BPF_CALL, 0, 0, 0, 12),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 99),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+/* The kernel's counting: per frame by value (5.10, 6.1), one counter per chain (6.12+). */
+static long model_count, model_shared;
+static bool model_ptr;
+static unsigned model_limit;
+
+static void model_main(unsigned tcc);
+
+static void model_sub(unsigned tcc)
+{
+	if (++model_count >= HIER_CAP)
+		return;
+	if (model_ptr) {
+		if (model_shared >= model_limit)
+			return;
+		model_shared++;
+		model_main(0);
+	} else if (tcc < model_limit) {
+		model_main(tcc + 1);
+	}
+}
+
+static void model_main(unsigned tcc)
+{
+	model_sub(tcc);
+	model_sub(tcc);
+}
+
+static struct bpf_insn hfix[3][32];
+static struct host_jit hj[2], pj;
+
+static void test_subprog_tail_calls(const struct aj_frame *frame, unsigned hv, bool direct,
+				    bool via_plain)
+{
+	struct host_fixup_opts fo = { .direct_tail_calls = direct };
+	const struct bpf_insn *src[2] = { hier_main, hier_sub };
+	uint32_t len[2] = { sizeof(hier_main) / sizeof(hier_main[0]),
+			    sizeof(hier_sub) / sizeof(hier_sub[0]) };
+	uint32_t depth[2] = { 16, 8 }, k;
+	uint64_t ctx[8] = { 0 }, bad = 0, r0;
+	struct aj_target t;
+	void *array;
+	int n, err = 0;
+
+	host_target(&t, hv);
+	host_reset();
+	array = host_array_new(1);
+	fo.map = array;
+	memset(hj, 0, sizeof(hj));
+	memset(&pj, 0, sizeof(pj));
+	for (k = 0; k < 2 && !err; k++) {
+		n = host_fixup(src[k], len[k], hfix[k], 32, &fo, hj[k].pokes, &hj[k].nr_pokes, NULL);
+		err = n < 0;
+		hj[k].insns = hfix[k];
+		hj[k].len = (uint32_t)n;
+		hj[k].tail_call_reachable = true;	/* as the verifier marks callers */
+	}
+	if (!err)
+		err = host_compile_funcs(hj, 2, &t, frame, depth);
+	if (!err) {
+		n = host_fixup(plain_tc, sizeof(plain_tc) / sizeof(plain_tc[0]), hfix[2], 32, &fo,
+			       pj.pokes, &pj.nr_pokes, NULL);
+		pj.insns = hfix[2];
+		pj.len = (uint32_t)n;
+		err = n < 0 || host_compile(&pj, &t, frame, 8, false);
+	}
+	if (!tap(!err, "%s %s%s: a program with a subprogram that tail-calls compiles", frame->name,
+		 host_variant_name(hv), direct ? " direct" : ""))
+		goto out;
+	host_array_set(array, 0, &hj[0]);
+	host_link(&hj[0], array);
+	host_link(&hj[1], array);
+	host_link(&pj, array);
+	model_ptr = hv & HV_TC_PTR;
+	model_limit = t.max_tail_calls;
+	model_count = 0;
+	model_shared = via_plain;
+	if (via_plain && model_ptr)
+		model_main(0);
+	else
+		model_main(via_plain);
+	r0 = host_call(via_plain ? pj.image : hj[0].image, ctx, &bad);
+	tap(r0 == 1 && !bad && ctx[0] == (uint64_t)model_count && ctx[1] == via_plain,
+	    "%s %s%s: %stail calls from a subprogram called twice: %ld runs (%s), registers and rsp kept (got r0 %llu, %llu runs, bad %#llx)",
+	    frame->name, host_variant_name(hv), direct ? " direct" : "",
+	    via_plain ? "entered from a program without bpf2bpf calls, " : "", model_count,
+	    model_ptr ? "one counter per chain" : "per frame, by value", (unsigned long long)r0,
+	    (unsigned long long)ctx[0], (unsigned long long)bad);
+out:
+	host_jit_free(&hj[0]);
+	host_jit_free(&hj[1]);
+	host_jit_free(&pj);
+	free(array);
+}
+
 int main(void)
 {
 	size_t f, v;
@@ -153,6 +298,17 @@ int main(void)
 		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
 			test_exits(frames[f], variants[v]);
 		test_bhb_exits(frames[f]);
+	}
+	for (f = 0; f < 2; f++) {
+		static const unsigned tv[] = { 0, HV_IBT | HV_TC_PTR | HV_NOP3,
+					       HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE };
+
+		for (v = 0; v < sizeof(tv) / sizeof(tv[0]); v++) {
+			test_subprog_tail_calls(frames[f], tv[v], false, false);
+			test_subprog_tail_calls(frames[f], tv[v], true, false);
+			test_subprog_tail_calls(frames[f], tv[v], false, true);
+			test_subprog_tail_calls(frames[f], tv[v], true, true);
+		}
 	}
 	return tap_done();
 }

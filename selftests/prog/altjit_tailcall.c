@@ -809,8 +809,22 @@ static int put_sub_rsp(unsigned char *b, int n, __u32 v)
 	return put(b, n, s, 7);
 }
 
+/* 6.10+: the counter slots (counter or pointer, then pointer), as the stock JIT pushes them */
+static const unsigned char CNTSEQ[] = { 0x48, 0x83, 0xf8, 0x21, 0x77, 0x06, 0x50, 0x48,
+					0x89, 0xe0, 0xeb, 0x01, 0x50, 0x50 };
+
+/*
+ * A legacy function of a program that has bpf2bpf calls and tail calls: a frame of its own size;
+ * its main function jumps over the stub that unwinds a borrowed frame (module/frame.c).
+ */
+static bool legacy_mixed(const struct lprog *lp, const struct fexp *f)
+{
+	return lp->nfunc > 1 && f->tc;
+}
+
 /* The prologue a function should have under scheme (legacy, or optimized = stock). */
-static int expect_prologue(unsigned char *b, bool legacy, const struct fexp *f)
+static int expect_prologue(unsigned char *b, bool legacy, const struct lprog *lp,
+			   const struct fexp *f)
 {
 	bool init = legacy ? !f->sub : f->tc && !f->sub;
 	__u32 depth = (f->depth + 7) & ~7u;
@@ -827,12 +841,37 @@ static int expect_prologue(unsigned char *b, bool legacy, const struct fexp *f)
 				     (const unsigned char[]){ 0x66, 0x90 }, 2);
 	n = put(b, n, PUSHRBP, 4);
 	if (legacy) {
+		bool mixed = legacy_mixed(lp, f);
+		int cnt = K.wide ? (int)sizeof(CNTSEQ) : 1, section = 7 + 7 + cnt, i;
+
 		n = put(b, n, MARKER, 7);
-		n = put_sub_rsp(b, n, f->own_tc ? 512 : depth);
-		n = put_pushes(b, n, 0xf);
-		b[n++] = 0x50;
 		if (K.ibt)
-			n = put(b, n, ENDBR, 4);
+			n = put(b, n, ENDBR, 4);	/* the resize entry */
+		if (mixed && !f->sub) {
+			/* jmp over: padding to the reuse entry, its stub (pops, mov rsp,rbp) */
+			int stub = (K.ibt ? 4 : 0) + (K.wide ? 2 : 1) + 7 + 3;
+
+			b[n++] = 0xeb;
+			b[n++] = (unsigned char)(section - 2 + stub);
+			for (i = 2; i < section; i++)
+				b[n++] = 0xcc;
+			if (K.ibt)
+				n = put(b, n, ENDBR, 4);
+			b[n++] = 0x58;
+			if (K.wide)
+				b[n++] = 0x58;
+			for (i = 3; i >= 0; i--)
+				n = put(b, n, POP[i], i ? 2 : 1);
+			n = put(b, n, (const unsigned char[]){ 0x48, 0x89, 0xec }, 3);
+		}
+		n = put_sub_rsp(b, n, f->own_tc && !mixed ? 512 : depth);
+		n = put_pushes(b, n, 0xf);
+		if (K.wide)
+			n = put(b, n, CNTSEQ, sizeof(CNTSEQ));
+		else
+			b[n++] = 0x50;
+		if (K.ibt && !(mixed && !f->sub))
+			n = put(b, n, ENDBR, 4);	/* the reuse entry */
 		return n;
 	}
 	if (K.ibt)
@@ -840,10 +879,7 @@ static int expect_prologue(unsigned char *b, bool legacy, const struct fexp *f)
 	if (depth)
 		n = put_sub_rsp(b, n, depth);
 	if (f->tc && K.wide && !f->sub) {
-		static const unsigned char seq[] = { 0x48, 0x83, 0xf8, 0x21, 0x77, 0x06, 0x50, 0x48,
-						     0x89, 0xe0, 0xeb, 0x01, 0x50, 0x50 };
-
-		n = put(b, n, seq, sizeof(seq));
+		n = put(b, n, CNTSEQ, sizeof(CNTSEQ));
 	} else if (f->tc && K.wide) {
 		b[n++] = 0x50;
 		b[n++] = 0x50;
@@ -861,6 +897,8 @@ static int expect_epilogue(unsigned char *b, bool legacy, const struct fexp *f)
 
 	if (legacy)
 		b[n++] = 0x59;	/* pop rcx: the counter */
+	if (legacy && K.wide)
+		b[n++] = 0x59;	/* and its pointer */
 	for (r = 3; r >= 0; r--)
 		if (mask & (1 << r))
 			n = put(b, n, POP[r], r ? 2 : 1);
@@ -879,8 +917,7 @@ struct parsed {
 
 static struct parsed parse_prologue(const unsigned char *b, __u32 len)
 {
-	static const unsigned char seq[] = { 0x48, 0x83, 0xf8, 0x21, 0x77, 0x06, 0x50, 0x48, 0x89,
-					     0xe0, 0xeb, 0x01, 0x50, 0x50 };
+	const unsigned char *seq = CNTSEQ;
 	struct parsed r = { .order = true };
 	__u32 p = 0;
 	int last = -1;
@@ -901,6 +938,9 @@ static struct parsed parse_prologue(const unsigned char *b, __u32 len)
 	}
 	if (K.ibt && HAS(ENDBR, 4))
 		p += 4;
+	/* a legacy main function that mixes jumps over its stub to where it builds its frame */
+	if (r.marker && HAS(((const unsigned char[]){ 0xeb }), 1))
+		p += 2 + b[p + 1];
 	if (HAS(((const unsigned char[]){ 0x48, 0x81, 0xec }), 3))
 		p += 7;
 	for (;;) {
@@ -910,9 +950,9 @@ static struct parsed parse_prologue(const unsigned char *b, __u32 len)
 			p += 4;
 			continue;
 		}
-		if (HAS(seq, sizeof(seq))) {
+		if (HAS(seq, sizeof(CNTSEQ))) {
 			r.counter += 2;
-			p += sizeof(seq);
+			p += sizeof(CNTSEQ);
 			continue;
 		}
 		if (HAS(((const unsigned char[]){ 0x50 }), 1)) {
@@ -962,19 +1002,17 @@ static bool mem_has(const unsigned char *h, __u32 hl, const unsigned char *n, in
 
 /*
  * Frame points for a set of programs compiled by one scheme: exact prologue bytes, the pushes
- * (and counter), the epilogue. legacy_fn(lp, i) says whether function i should have the legacy
- * frame (in the legacy round: all but what is handed back to stock).
+ * (and counter), the epilogue; in the legacy round every function has the legacy frame.
  */
-static void check_frames(const char *label, struct lprog **progs, int nprogs, bool legacy_round,
-			 bool (*handed_back)(const struct lprog *))
+static void check_frames(const char *label, struct lprog **progs, int nprogs, bool legacy_round)
 {
 	int nf = 0, bad_exact = 0, bad_push = 0, bad_epi = 0, bad_img = 0, i, j;
-	char x1[200], x2[200];
+	char x1[320], x2[320];
 
 	diag_budget = DIAG_CAP;
 	for (i = 0; i < nprogs; i++) {
 		const struct lprog *lp = progs[i];
-		bool legacy = legacy_round && !(handed_back && handed_back(lp));
+		bool legacy = legacy_round;
 		struct jit_image im;
 		__u32 off = 0;
 
@@ -990,12 +1028,12 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 		for (j = 0; j < lp->nfunc; j++) {
 			const unsigned char *b = im.bytes + off;
 			__u32 len = im.func_len[j];
-			unsigned char want[64], epi[16];
-			int wn = expect_prologue(want, legacy, &lp->f[j]);
+			unsigned char want[96], epi[16];
+			int wn = expect_prologue(want, legacy, lp, &lp->f[j]);
 			int en = expect_epilogue(epi, legacy, &lp->f[j]);
 			struct parsed pr = parse_prologue(b, len);
 			__u8 want_mask = legacy ? 0xf : lp->f[j].mask;
-			int want_cnt = legacy ? 1 : !lp->f[j].tc ? 0 : K.wide ? 2 : 1;
+			int want_cnt = legacy ? (K.wide ? 2 : 1) : !lp->f[j].tc ? 0 : K.wide ? 2 : 1;
 
 			nf++;
 			off += len;
@@ -1024,7 +1062,7 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 	}
 	point(!bad_img && !bad_exact,
 	      "%s: frames: %d functions, prologue bytes exactly as the %s layout for this kernel",
-	      label, nf, legacy_round ? "legacy (stock where handed back)" : "stock/optimized");
+	      label, nf, legacy_round ? "legacy" : "stock/optimized");
 	if (legacy_round)
 		point(!bad_img && !bad_push,
 		      "%s: frames: every legacy function pushes rbx, r13, r14, r15 and the counter and carries the marker",
@@ -1557,13 +1595,10 @@ static void run_hier(int entry_fd, const char *label, const char *what)
 		diag("  returned %u, counted %llu", r, (unsigned long long)got);
 }
 
-static bool is_handed_back(const struct lprog *lp)
-{
-	return !strcmp(lp->name, "tc_subtc_d") || !strcmp(lp->name, "tc_subtc_i") ||
-	       !strcmp(lp->name, "tc_hier") || !strcmp(lp->name, "tc_maintc");
-}
-
-/* bpf2bpf calls and tail calls: optimized and stock compile them; legacy hands them back. */
+/*
+ * bpf2bpf calls and tail calls: every scheme compiles them (legacy since issue 16: frames of
+ * their own size, module/frame.c), in the prog array of the set's other programs.
+ */
 static void check_subprogs(struct set *s, const char *label, bool legacy)
 {
 	long long u0 = read_stat("handed_back_unsupported"), l0 = read_stat("legacy_jited"), u1, l1;
@@ -1571,14 +1606,6 @@ static void check_subprogs(struct set *s, const char *label, bool legacy)
 	bool good;
 	__u32 r;
 
-	if (legacy) {
-		/* they must not be legacy, so they cannot share the legacy prog array */
-		pa = prog_array();
-		if (pa < 0) {
-			point(false, "%s: create a prog array", label);
-			return;
-		}
-	}
 	good = load_subtc(&s->subtc_d, pa, true) >= 0;
 	good &= load_subtc(&s->subtc_i, pa, false) >= 0;
 	good &= load_hier(&s->hier, pa, HIER_SLOT) >= 0;
@@ -1589,79 +1616,41 @@ static void check_subprogs(struct set *s, const char *label, bool legacy)
 		u1 = read_stat("handed_back_unsupported");
 		l1 = read_stat("legacy_jited");
 		diag("  handed_back_unsupported +%lld, legacy_jited +%lld", u1 - u0, l1 - l0);
-		point(good && u1 - u0 >= 4 && l1 == l0,
-		      "%s: all of them handed back to the stock JIT (handed_back_unsupported +%lld, want >= 4; legacy_jited +%lld, want 0)",
-		      label, u1 - u0, l1 - l0);
+		/* two functions each (and the extra pass of each) */
+		point(good && u1 == u0 && l1 - l0 >= 8,
+		      "%s: all of them compiled legacy (legacy_jited +%lld, want >= 8; handed_back_unsupported +%lld, want 0)",
+		      label, l1 - l0, u1 - u0);
 	}
-	if (good) {
-		slots_clear(pa);
-		for (i = 0; i < 2; i++) {
-			struct lprog *lp = i ? &s->subtc_i : &s->subtc_d;
-			const char *how = i ? "indirect" : "direct";
+	if (!good)
+		return;
+	slots_clear(pa);
+	for (i = 0; i < 2; i++) {
+		struct lprog *lp = i ? &s->subtc_i : &s->subtc_d;
+		const char *how = i ? "indirect" : "direct";
+		char what[96];
 
-			err = run(lp->fd, SUBTC_SLOT, 0, 1, &r, NULL);
-			check_val(label, i ? "tail call from a subprogram (indirect), empty slot" :
-					     "tail call from a subprogram (direct), empty slot",
-				  err, r, 0x55 + 24, false, 0);
-			if (legacy)
-				continue;
-			slot_set(pa, SUBTC_SLOT, s->ret[0].fd);
-			err = run(lp->fd, SUBTC_SLOT, 0, 1, &r, NULL);
-			slot_set(pa, SUBTC_SLOT, -1);
-			{
-				char what[96];
-
-				snprintf(what, sizeof(what),
-					 "tail call from a subprogram (%s) to 0x100, main's R6-R9 and stack kept",
-					 how);
-				check_val(label, what, err, r, 0x100 + 24, false, 0);
-			}
-		}
-		err = run(s->maintc.fd, 0, 0, 1, &r, NULL);
-		check_val(label, "main with a tail call and a plain subprogram, empty slot", err, r,
-			  5 + 0x55, false, 0);
-		if (!legacy) {
-			slot_set(pa, SUBTC_SLOT, s->ret[1].fd);
-			err = run(s->maintc.fd, 0, 0, 1, &r, NULL);
-			slot_set(pa, SUBTC_SLOT, -1);
-			check_val(label, "main with a tail call and a plain subprogram, to 0x101", err,
-				  r, 0x101, false, 0);
-			slot_set(pa, HIER_SLOT, s->hier.fd);
-			run_hier(s->hier.fd, label, "tail calls from subprograms called twice per program");
-			slot_set(pa, HIER_SLOT, -1);
-		}
+		err = run(lp->fd, SUBTC_SLOT, 0, 1, &r, NULL);
+		check_val(label, i ? "tail call from a subprogram (indirect), empty slot" :
+				     "tail call from a subprogram (direct), empty slot",
+			  err, r, 0x55 + 24, false, 0);
+		slot_set(pa, SUBTC_SLOT, s->ret[0].fd);
+		err = run(lp->fd, SUBTC_SLOT, 0, 1, &r, NULL);
+		slot_set(pa, SUBTC_SLOT, -1);
+		snprintf(what, sizeof(what),
+			 "tail call from a subprogram (%s) to 0x100, main's R6-R9 and stack kept", how);
+		check_val(label, what, err, r, 0x100 + 24, false, 0);
 	}
-	if (legacy) {
-		struct lprog *hb[] = { &s->subtc_d, &s->subtc_i, &s->hier, &s->maintc };
-		int bad = 0;
-
-		/* no function of them has the legacy frame */
-		for (i = 0; i < 4; i++) {
-			struct jit_image im = {};
-			__u32 off = 0, j;
-
-			if (hb[i]->fd < 0 || jit_image_get(hb[i]->fd, &im) || !im.len) {
-				bad++;
-				jit_image_free(&im);
-				continue;
-			}
-			for (j = 0; j < im.nfunc; j++) {
-				struct parsed pr = parse_prologue(im.bytes + off, im.func_len[j]);
-
-				if (pr.marker) {
-					bad++;
-					diag("  %s: function %u has the legacy frame", hb[i]->name, j);
-				}
-				off += im.func_len[j];
-			}
-			jit_image_free(&im);
-		}
-		point(!bad && good,
-		      "%s: no function of a program mixing bpf2bpf calls and tail calls has the legacy frame",
-		      label);
-		slots_clear(pa);
-		close(pa);
-	}
+	err = run(s->maintc.fd, 0, 0, 1, &r, NULL);
+	check_val(label, "main with a tail call and a plain subprogram, empty slot", err, r,
+		  5 + 0x55, false, 0);
+	slot_set(pa, SUBTC_SLOT, s->ret[1].fd);
+	err = run(s->maintc.fd, 0, 0, 1, &r, NULL);
+	slot_set(pa, SUBTC_SLOT, -1);
+	check_val(label, "main with a tail call and a plain subprogram, to 0x101", err, r, 0x101,
+		  false, 0);
+	slot_set(pa, HIER_SLOT, s->hier.fd);
+	run_hier(s->hier.fd, label, "tail calls from subprograms called twice per program");
+	slot_set(pa, HIER_SLOT, -1);
 }
 
 static void check_calls(struct set *s, const char *label)
@@ -1802,7 +1791,7 @@ static void scheme_round(struct set *s, const char *scheme)
 		all[nprog++] = &s->hier;
 		all[nprog++] = &s->maintc;
 	}
-	check_frames(scheme, all, nprog, legacy, is_handed_back);
+	check_frames(scheme, all, nprog, legacy);
 
 	if (legacy) {
 		slots_clear(s->pa);
