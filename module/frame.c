@@ -392,10 +392,13 @@ static void legacy_epilogue(struct aj_ctx *ctx)
  */
 static void legacy_tc_add(struct aj_ctx *ctx)
 {
-	if (ctx->t->tc_cnt_ptr)
+	if (ctx->t->tc_cnt_ptr) {
 		aj_emit4(&ctx->b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
-	else
-		aj_emit4(&ctx->b, 0x83, 0x04, 0x24, 0x01);	/* add dword [rsp], 1 */
+	} else {
+		/* the pre-5.8 JIT's own steps (eax holds the count from legacy_tc_count()) */
+		x86_alu_ri(&ctx->b, false, X_ADD, X_RAX, 1);
+		x86_stx(&ctx->b, 4, X_RSP, 0, X_RAX);
+	}
 }
 
 /*
@@ -412,7 +415,12 @@ static u32 legacy_tc_count(struct aj_ctx *ctx)
 		x86_ldx(b, 8, X_RAX, X_RSP, 0);
 		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
 	} else {
-		aj_emit4(b, 0x83, 0x3c, 0x24, ctx->t->max_tail_calls);	/* cmp dword [rsp], MAX */
+		/*
+		 * As the pre-5.8 JIT counted (load, compare, add, store), so that legacy stays the
+		 * reference it is in the benchmark; only the slot is addressed from rsp.
+		 */
+		x86_ldx(b, 4, X_RAX, X_RSP, 0);
+		x86_alu_ri(b, false, X_CMP, X_RAX, ctx->t->max_tail_calls);
 	}
 	out = aj_jcc_fwd(ctx, X_CC_AE);
 	if (!ctx->t->interp_tc_late)
