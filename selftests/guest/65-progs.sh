@@ -29,6 +29,15 @@ fi
 # busybox guest has no /mnt.
 mkdir -p /mnt
 diag "test_progs: $(sed -n 1p $TP_DIR/tests.txt | sed 's/^# //')"
+# libbpf resolves __kconfig externs (7.3's timer_interrupt reads CONFIG_PREEMPT_RT) from
+# /boot/config-$(uname -r) or /proc/config.gz, which the guest lacks: the kernel's own config,
+# which build-progs puts beside test_progs, is put there for these runs and taken away after.
+TP_KCONFIG=""
+if [ -r $TP_DIR/config ] && [ ! -e /boot/config-$(uname -r) ] && [ ! -e /proc/config.gz ]; then
+	mkdir -p /boot
+	cp $TP_DIR/config /boot/config-$(uname -r)
+	TP_KCONFIG=/boot/config-$(uname -r)
+fi
 tp_tests=$(awk '$1 == "test" { print $2 }' $TP_DIR/tests.txt)
 _m=$(awk '$1 == "missing" { printf " %s", $2 }' $TP_DIR/tests.txt)
 [ -z "$_m" ] || diag "test_progs: not in this kernel's source:$_m"
@@ -259,3 +268,4 @@ for run in ${AJ_PROGS_RUNS:-base stock legacy optimized}; do
 		check "rmmod altjit ($run) once its images are freed" aj_rmmod
 	fi
 done
+[ -z "$TP_KCONFIG" ] || rm -f "$TP_KCONFIG"
