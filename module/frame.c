@@ -142,6 +142,23 @@ static void sub_rsp_imm32(struct aj_ctx *ctx, u32 n)
 	aj_emit_u32(&ctx->b, n);
 }
 
+/*
+ * 6.12+ (the stock JIT's first counter slot): rax holds the counter when this is the chain's entry
+ * or a main program's tail callee, a pointer to it when a subprogram tail-called us: keep the
+ * counter here and point at it, or keep the pointer. The pointer slot (push rax) follows.
+ */
+static void push_counter_or_ptr(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+
+	aj_emit4(b, 0x48, 0x83, 0xf8, ctx->t->max_tail_calls);	/* cmp rax, MAX */
+	x86_jcc_rel8(b, X_CC_A, 6);
+	x86_push(b, X_RAX);
+	x86_mov_rr(b, true, X_RAX, X_RSP);
+	x86_jmp_rel8(b, 1);
+	x86_push(b, X_RAX);
+}
+
 /* ---- optimized ---- */
 
 /* Where the counter (5.10, 6.1) or the counter pointer (6.12) lives. */
@@ -162,17 +179,7 @@ static void opt_prologue(struct aj_ctx *ctx)
 		sub_rsp_imm32(ctx, ctx->stack);
 	if (tc && ctx->t->tc_cnt_ptr) {
 		if (!ctx->fn->is_subprog) {
-			/*
-			 * rax holds the counter when this is the chain's entry or a main program's tail
-			 * callee, a pointer to it when a subprogram tail-called us: keep the counter here
-			 * and point at it, or keep the pointer.
-			 */
-			aj_emit4(b, 0x48, 0x83, 0xf8, ctx->t->max_tail_calls);	/* cmp rax, MAX */
-			x86_jcc_rel8(b, X_CC_A, 6);
-			x86_push(b, X_RAX);
-			x86_mov_rr(b, true, X_RAX, X_RSP);
-			x86_jmp_rel8(b, 1);
-			x86_push(b, X_RAX);
+			push_counter_or_ptr(ctx);
 		} else {
 			x86_push(b, X_RAX);
 		}
@@ -319,14 +326,8 @@ static void legacy_build(struct aj_ctx *ctx)
 
 	sub_rsp_imm32(ctx, ctx->stack);
 	push_callee(ctx, 0xf);
-	if (ctx->t->tc_cnt_ptr) {
-		aj_emit4(b, 0x48, 0x83, 0xf8, ctx->t->max_tail_calls);	/* cmp rax, MAX */
-		x86_jcc_rel8(b, X_CC_A, 6);
-		x86_push(b, X_RAX);
-		x86_mov_rr(b, true, X_RAX, X_RSP);
-		x86_jmp_rel8(b, 1);
-		x86_push(b, X_RAX);
-	}
+	if (ctx->t->tc_cnt_ptr)
+		push_counter_or_ptr(ctx);
 	x86_push(b, X_RAX);
 }
 
