@@ -185,16 +185,10 @@ for run in ${AJ_PROGS_RUNS:-base stock legacy optimized}; do
 			not_ok "insmod altjit.ko mode=$run"
 			continue
 		fi
-		r0=$(aj_stat requests) m0=$(aj_stat handed_back_mode)
-		j0=$(aj_stat legacy_jited) o0=$(aj_stat optimized_jited)
-		u0=$(aj_stat handed_back_unsupported) e0=$(aj_stat handed_back_error)
-		i0=$(aj_stat isolation_refused)
+		aj_stats_mark
 		dmesg_clear
 		tp_run "$run"
-		req=$(($(aj_stat requests) - r0)) mode_back=$(($(aj_stat handed_back_mode) - m0))
-		leg=$(($(aj_stat legacy_jited) - j0)) opt=$(($(aj_stat optimized_jited) - o0))
-		unsup=$(($(aj_stat handed_back_unsupported) - u0)) err=$(($(aj_stat handed_back_error) - e0))
-		iso=$(($(aj_stat isolation_refused) - i0))
+		aj_stats_since
 		diag "altjit ($run): requests $req, legacy_jited $leg, optimized_jited $opt," \
 			"handed back: mode $mode_back, unsupported $unsup, error $err; isolation_refused $iso"
 		tp_handed_back "$run"

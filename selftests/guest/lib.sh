@@ -31,6 +31,22 @@ check_eq() {
 # aj_stat NAME: one counter from /sys/kernel/altjit/stats.
 aj_stat() { awk -v n="$1" '$1 == n { print $2 }' $AJ_SYS/stats; }
 
+# aj_stats_mark, then aj_stats_since: how much altjit's counters grew in between, in req,
+# mode_back, leg (legacy_jited), opt (optimized_jited), unsup, err (handed back as unsupported,
+# on error) and iso (isolation_refused).
+aj_stats_mark() {
+	_aj_r0=$(aj_stat requests) _aj_m0=$(aj_stat handed_back_mode)
+	_aj_j0=$(aj_stat legacy_jited) _aj_o0=$(aj_stat optimized_jited)
+	_aj_u0=$(aj_stat handed_back_unsupported) _aj_e0=$(aj_stat handed_back_error)
+	_aj_i0=$(aj_stat isolation_refused)
+}
+aj_stats_since() {
+	req=$(($(aj_stat requests) - _aj_r0)) mode_back=$(($(aj_stat handed_back_mode) - _aj_m0))
+	leg=$(($(aj_stat legacy_jited) - _aj_j0)) opt=$(($(aj_stat optimized_jited) - _aj_o0))
+	unsup=$(($(aj_stat handed_back_unsupported) - _aj_u0)) err=$(($(aj_stat handed_back_error) - _aj_e0))
+	iso=$(($(aj_stat isolation_refused) - _aj_i0))
+}
+
 # A kernel warning, BUG or oops anywhere in a run fails it (run.sh checks the log at the end).
 AJ_SPLAT_RE='WARNING: CPU|BUG:|Oops|general protection|lockdep|Call Trace'
 # dmesg_clear: clear the kernel log, failing a point first if it holds a splat: clearing the log
