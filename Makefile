@@ -3,6 +3,8 @@
 #   make KERNEL=6.1       build against a fetched Debian kernel (6.1, 6.12, 5.10; scripts/kernels.conf)
 #   make KDIR=/path       build against any prepared kernel tree or headers
 #   make check            the whole test suite: every kernel in QEMU (scripts/check)
+#   make check-full       the same with the long runs: more fuzz seeds, longer races, test_progs'
+#                         longer list, every CPU model under every guest test (ALTJIT_FULL=1)
 #   make check-host       the code-generator tests that need no VM (selftests/host, seconds)
 #   make mutants          one deliberate fault at a time: the tests must catch each (selftests/mutants)
 #   make bench            the A/B benchmark on the Debian 6.1 kernel in QEMU (ALTJIT_BENCH_KERNEL=7.3: another)
@@ -30,7 +32,7 @@ ALTJIT_M ?= $(CURDIR)
 KERNEL_CC := $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^ "]*\).*/\1/p' $(KDIR)/include/config/auto.conf 2>/dev/null)
 ALTJIT_BUILDROOT ?= $(if $(ALTJIT_IN_BUILDROOT)$(KCC),,$(if $(KERNEL_CC),$(if $(shell command -v $(KERNEL_CC)),,1)))
 
-.PHONY: all module clean check check-host mutants bench fuzz tools install dkms-install dkms-remove
+.PHONY: all module clean check check-full check-host mutants bench fuzz tools install dkms-install dkms-remove
 all: module
 
 module:
@@ -64,6 +66,9 @@ clean:
 
 check:
 	scripts/check
+
+check-full:
+	ALTJIT_FULL=1 scripts/check
 
 check-host:
 	selftests/host/run.sh

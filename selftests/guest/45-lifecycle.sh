@@ -12,6 +12,7 @@ LC=/altjit/prog/altjit_lifecycle
 need_tool $LC || return 0
 TF=/sys/module/altjit/parameters/test_fail
 N=12	# functions per program
+RACE=$(aj_full 30 15)	# seconds of each race below
 
 aj_insmod mode=optimized || return 0
 check "test_fail is there (module/faults.c)" [ -w $TF ]
@@ -96,9 +97,9 @@ check_eq "with memory: both accepted" "$out" "load 0 update 0"
 race() {
 	_scheme=$1
 	echo "$_scheme" >$AJ_SYS/mode
-	$LC subprogs -n $N -s 30 -L >/tmp/lc_race.log 2>&1 &
+	$LC subprogs -n $N -s $RACE -L >/tmp/lc_race.log 2>&1 &
 	_pid=$!
-	rm_ok=0 rm_busy=0 _end=$(($(date +%s) + 30))
+	rm_ok=0 rm_busy=0 _end=$(($(date +%s) + RACE))
 	while [ "$(date +%s)" -lt $_end ]; do
 		if rmmod altjit 2>/dev/null; then
 			rm_ok=$((rm_ok + 1))
@@ -126,9 +127,9 @@ echo optimized >$AJ_SYS/mode
 #     of its programs) while programs of $N functions compile: each program is compiled under one
 #     scheme in all its functions (the scheme of its subprogram 0), never some of them under the
 #     mode of the moment.
-$LC flip -u 500 -s 30 >/tmp/lc_flip.log 2>&1 &
+$LC flip -u 500 -s $RACE >/tmp/lc_flip.log 2>&1 &
 flip_pid=$!
-lc -s 30 -L
+lc -s $RACE -L
 wait $flip_pid || :
 flips=$(sed -n 's/^flips //p' /tmp/lc_flip.log)
 diag "$(cat /tmp/lc_flip.log)"
@@ -139,7 +140,7 @@ check "legacy and other programs were both compiled ($(lcf legacy) legacy of $(l
 pending_zero "mode flips"
 
 # 7. Prog arrays whose programs are freed while altjit scans them for their owner ABI.
-if $LC prog-array -s 20 >/tmp/lc_pa.log 2>&1; then rc=0; else rc=$?; fi
+if $LC prog-array -s $RACE >/tmp/lc_pa.log 2>&1; then rc=0; else rc=$?; fi
 diag "$(cat /tmp/lc_pa.log)"
 LC_OUT=$(cat /tmp/lc_pa.log)
 check_eq "prog arrays freed under the scan: no errors" "$rc:$(lcf errors)" "0:0"

@@ -11,7 +11,7 @@ if [ ! -x $STRESS ] || [ ! -r $XDP ]; then
 	not_ok "altjit_stress and xdp1.bpf.o are in the guest"
 	return 0
 fi
-CYCLES=${AJ_UNLOAD_CYCLES:-100}
+CYCLES=${AJ_UNLOAD_CYCLES:-$(aj_full 100 40)}
 
 # xdp_packets: the packets xdp1 counted so far (sum over its per-protocol, per-CPU counters).
 xdp_packets() {

@@ -5,7 +5,7 @@
 # bpf_jit_harden=2), comparing return values, the whole map value the programs store to (read back
 # after the run) and the packet they read and write. The regression seeds of 90-fuzz.seeds run
 # first. Its TAP points become points of this script.
-#   FUZZ_COUNT=5000   seeds per kernel (make check)
+#   FUZZ_COUNT=N      seeds per kernel (default: 2500 in make check, 20000 in make check-full)
 #   FUZZ_SEED=1       first seed
 #   FUZZ_SECONDS=N    run for N seconds instead of FUZZ_COUNT seeds (make fuzz)
 
@@ -19,7 +19,7 @@ jit0=$(cat /proc/sys/net/core/bpf_jit_enable)
 if [ -n "${FUZZ_SECONDS:-}" ]; then
 	set -- -t "$FUZZ_SECONDS"
 else
-	set -- -n "${FUZZ_COUNT:-5000}"
+	set -- -n "${FUZZ_COUNT:-$(aj_full 20000 2500)}"
 fi
 diag "altjit_fuzz -R $SEEDS -s ${FUZZ_SEED:-1} $*"
 start=$(date +%s)

@@ -4,6 +4,11 @@
 
 AJ_SYS=/sys/kernel/altjit
 AJ_KO=/altjit/altjit.ko
+# make check-full (ALTJIT_FULL=1 from scripts/check): the long forms of the counted and timed
+# stress runs (fuzz seeds, race seconds, unload cycles); make check runs the short ones.
+AJ_FULL=${ALTJIT_FULL:-0}
+# aj_full LONG SHORT: LONG under make check-full, SHORT under make check.
+aj_full() { if [ "$AJ_FULL" = 1 ]; then echo "$1"; else echo "$2"; fi; }
 TB_KO=/altjit/test_bpf.ko
 TAP_COUNT_FILE=/tmp/tap.count
 [ -e $TAP_COUNT_FILE ] || echo 0 >$TAP_COUNT_FILE
