@@ -29,7 +29,7 @@
  *
  *   Its keep-frame mode, for a program without bpf2bpf calls that makes an indirect tail call:
  *   legacy's frame (all four registers, 512 bytes of BPF stack, the counter at [rsp]: 5.10/6.1 the
- *   count itself in the slot's low half, 6.12+ legacy's two slots) behind the same two stock entries,
+ *   count - 33 in its own slot, 6.12+ legacy's two slots) behind the same two stock entries,
  *   and a third entry after the whole prologue, where another such image's tail call keeps its
  *   frame:
  *
@@ -39,13 +39,13 @@
  *                     or a NOP there
  *                     push rbp ; mov rbp,rsp
  *   stock entry       [endbr64]                      = X86_TAIL_CALL_OFFSET, the stock JIT's rax
- *                     shr rax,32                     5.10/6.1: the count from rax's upper half
+ *                     shr rax,32 ; sub rax,33        5.10/6.1: count - 33, the count from rax's upper half
  *                     sub rsp,512 ; push rbx ; push r13 ; push r14 ; push r15
  *                     push rax | 6.12+: legacy's two counter slots
  *   keep entry        [endbr64]
  *
- *   An indirect tail call counts in the frame (5.10/6.1: cmp and add on the 4-byte count at [rsp],
- *   6.12+: through the pointer at [rsp]), loads the target's bpf_func and compares its 4 bytes at
+ *   An indirect tail call counts in the frame (5.10/6.1: add qword [rsp],1 ; jg out: the slot holds
+ *   count - 33; 6.12+: through the pointer at [rsp]), loads the target's bpf_func and compares its 4 bytes at
  *   the marker's offset: a keep-mode image is entered at its keep entry with the frame as it is
  *   (its stack fits: the verifier's 512 bytes); any other (stock, the lean frame, an image of a
  *   kernel JIT'ed before altjit) gets the stock ABI: the counter slots and registers popped, the
@@ -215,10 +215,10 @@ static u32 keep_marker(const struct aj_target *t)
 	return t->tc_nop_len == 3 ? 0x55c03348u : 0x4855c033u;
 }
 
-/* The keep entry: after the stock entry, the count's shift, the stack, the registers, the slots. */
+/* The keep entry: after the stock entry, the count's conversion, the stack, the registers, the slots. */
 static u32 keep_entry(const struct aj_target *t)
 {
-	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 4) + 7 + 7 +
+	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 8) + 7 + 7 +
 	       legacy_cnt_len(t);
 }
 
@@ -239,8 +239,11 @@ static void keep_prologue(struct aj_ctx *ctx)
 		ctx->err = -EFAULT;
 	if (t->ibt)
 		x86_endbr64(b);				/* the stock entry */
-	if (!t->tc_cnt_ptr)
+	if (!t->tc_cnt_ptr) {
+		/* 5.10/6.1: the slot holds count - MAX (see keep_tc_count) */
 		x86_shift_ri(b, true, X_SHR, X_RAX, 32);
+		x86_alu_ri(b, true, X_SUB, X_RAX, t->max_tail_calls);
+	}
 	legacy_build(ctx);
 	if (b->len != keep_entry(t))
 		ctx->err = -EFAULT;
@@ -250,8 +253,8 @@ static void keep_prologue(struct aj_ctx *ctx)
 
 /*
  * Back to the stock ABI: rsp = rbp, the caller's registers, the count as the kernel's JIT hands it
- * on (5.10/6.1: rax's upper half, read as the 4 bytes the count was last written as: a pop of the
- * slot right after that store would wait for it; 6.12+: the counter or the pointer to it).
+ * on (5.10/6.1: the slot's count - MAX + MAX, in rax's upper half; 6.12+: the counter or the
+ * pointer to it).
  */
 static void keep_unwind(struct aj_ctx *ctx)
 {
@@ -261,29 +264,33 @@ static void keep_unwind(struct aj_ctx *ctx)
 		x86_pop(b, X_RAX);
 		x86_pop(b, X_RAX);
 	} else {
-		x86_ldx(b, 4, X_RAX, X_RSP, 0);
+		x86_pop(b, X_RAX);
+		x86_alu_ri(b, true, X_ADD, X_RAX, ctx->t->max_tail_calls);
 		x86_shift_ri(b, true, X_SHL, X_RAX, 32);
-		x86_alu_ri(b, true, X_ADD, X_RSP, 8);
 	}
 	pop_callee(ctx, 0xf);
 	x86_mov_rr(b, true, X_RSP, X_RBP);
 }
 
-/* 5.10/6.1: the count at [rsp], compared and bumped in place; 6.12+: through the pointer there. */
+/*
+ * 5.10/6.1: the slot at [rsp] holds count - MAX (the stock entry subtracts MAX, the stock exit adds
+ * it back), so one add in place counts and its flags say whether the budget allowed it: a try is
+ * allowed while count + 1 <= MAX, i.e. the sum <= 0; past the budget it only grows (64 bits: it
+ * never wraps), as the kernel's check refuses every later try too. 6.12+: through the pointer at
+ * [rsp], compared first, counted once the target was found.
+ */
 static u32 keep_tc_count(struct aj_ctx *ctx)
 {
 	struct aj_buf *b = &ctx->b;
-	u32 out;
 
 	if (ctx->t->tc_cnt_ptr) {
 		x86_ldx(b, 8, X_RAX, X_RSP, 0);
 		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
 		return aj_jcc_fwd(ctx, X_CC_AE);
 	}
-	aj_emit4(b, 0x83, 0x3c, 0x24, ctx->t->max_tail_calls);		/* cmp dword [rsp], MAX */
-	out = aj_jcc_fwd(ctx, X_CC_AE);
-	aj_emit4(b, 0x83, 0x04, 0x24, 0x01);				/* add dword [rsp], 1 */
-	return out;
+	aj_emit4(b, 0x48, 0x83, 0x04, 0x24);				/* add qword [rsp], 1 */
+	aj_emit1(b, 0x01);
+	return aj_jcc_fwd(ctx, X_CC_G);
 }
 
 /* 6.12+ counts a found target only: the increment after the NULL check (or the bypass). */

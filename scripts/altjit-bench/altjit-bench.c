@@ -195,8 +195,10 @@ unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 		p += 4;
 	if (p + 7 <= len && b[p] == 0x0f && b[p + 1] == 0x1f && b[p + 2] == 0x80)
 		p += 7;		/* legacy marker */
-	if (p + 4 <= len && b[p] == 0x48 && b[p + 1] == 0xc1 && b[p + 2] == 0xe8 && b[p + 3] == 0x20)
-		p += 4;		/* keep-frame mode, 5.10/6.1: shr rax,32 (the count from a stock caller) */
+	/* keep-frame mode, 5.10/6.1: shr rax,32 ; sub rax,MAX (count - MAX from a stock caller's rax) */
+	if (p + 8 <= len && b[p] == 0x48 && b[p + 1] == 0xc1 && b[p + 2] == 0xe8 && b[p + 3] == 0x20 &&
+	    b[p + 4] == 0x48 && b[p + 5] == 0x83 && b[p + 6] == 0xe8)
+		p += 8;
 	if (p + 7 <= len && b[p] == 0x48 && b[p + 1] == 0x81 && b[p + 2] == 0xec)
 		p += 7;
 	if (AT(tc612))

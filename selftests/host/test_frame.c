@@ -297,12 +297,12 @@ out:
 
 /*
  * The keep entry as the layout in frame.c's header has it: the stock entry, [endbr], the count's
- * shift (5.10/6.1), sub rsp,512, four pushes, the counter slots. Computed here, not asked of
+ * conversion (5.10/6.1: shr, sub), sub rsp,512, four pushes, the counter slots. Computed here, not asked of
  * frame.c, so the test holds the code to the layout it documents.
  */
 static uint32_t keep_entry_off(const struct aj_target *t)
 {
-	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 4) + 7 + 7 +
+	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 8) + 7 + 7 +
 	       (t->tc_cnt_ptr ? 14 : 1);
 }
 
