@@ -51,8 +51,11 @@
  *   kernel JIT'ed before altjit) gets the stock ABI: the counter slots and registers popped, the
  *   count in rax as the kernel's JIT passes it, rsp = rbp, a jump to X86_TAIL_CALL_OFFSET. The
  *   marker lies in the bytes every x86 image has before X86_TAIL_CALL_OFFSET, which the kernel's
- *   JIT fixes: no program's instructions or immediates can forge it (a marker after that offset
- *   could be: a stock image's body starts there, and its immediates are the program's). Direct
+ *   JIT fixes: no program's instructions or immediates can forge it. (A marker past the pushes,
+ *   where a nopl after this prologue would sit, could be: in a stock image that offset may fall
+ *   inside a movabs whose immediate is the program's own bytes. Legacy's marker is safe for the
+ *   same reason this one is: at X86_TAIL_CALL_OFFSET every stock image starts an instruction the
+ *   JIT chose, and it never emits a nopl with that displacement.) It costs no instruction. Direct
  *   tail calls of such a program still take the stock ABI (the poke code jumps to
  *   X86_TAIL_CALL_OFFSET); programs without indirect tail calls keep the lean frame, byte for byte.
  *
