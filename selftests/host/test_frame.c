@@ -474,6 +474,16 @@ int main(void)
 			test_exits(frames[f], variants[v]);
 		test_bhb_exits(frames[f]);
 	}
+	{
+		static const unsigned kv[] = {
+			0, HV_IBT | HV_NOP3, HV_TC_PTR | HV_NOP3, HV_IBT | HV_TC_PTR | HV_NOP3,
+			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE, HV_RETPOLINE, HV_LFENCE | HV_SLS,
+			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_ITS | HV_RETPOLINE | HV_SLS | HV_RETHUNK,
+		};
+
+		for (v = 0; v < sizeof(kv) / sizeof(kv[0]); v++)
+			test_keep_entry(kv[v]);
+	}
 	for (f = 0; f < 2; f++) {
 		static const unsigned tv[] = { 0, HV_IBT | HV_TC_PTR | HV_NOP3,
 					       HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE };
@@ -484,16 +494,6 @@ int main(void)
 			test_subprog_tail_calls(frames[f], tv[v], false, true);
 			test_subprog_tail_calls(frames[f], tv[v], true, true);
 		}
-	}
-	{
-		static const unsigned kv[] = {
-			0, HV_IBT | HV_NOP3, HV_TC_PTR | HV_NOP3, HV_IBT | HV_TC_PTR | HV_NOP3,
-			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE, HV_RETPOLINE, HV_LFENCE | HV_SLS,
-			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_ITS | HV_RETPOLINE | HV_SLS | HV_RETHUNK,
-		};
-
-		for (v = 0; v < sizeof(kv) / sizeof(kv[0]); v++)
-			test_keep_entry(kv[v]);
 	}
 	return tap_done();
 }
