@@ -27,6 +27,38 @@
  *   counter slot and the BPF stack and jumps to the target's tail-call entry: the target builds
  *   the rest of its own frame.
  *
+ *   Its keep-frame mode, for a program without bpf2bpf calls that makes an indirect tail call:
+ *   legacy's frame (all four registers, 512 bytes of BPF stack, the counter at [rsp]: 5.10/6.1 the
+ *   count - 33 in its own slot, 6.12+ legacy's two slots) behind the same two stock entries,
+ *   and a third entry after the whole prologue, where another such image's tail call keeps its
+ *   frame:
+ *
+ *   bpf_func + 0      [endbr64] nop5
+ *                     xor eax,eax as 33 c0 (6.12+: xor rax,rax as 48 33 c0): the counter's 0, and
+ *                     the keep marker; the stock JIT and the other frames emit 31 c0 / 48 31 c0
+ *                     or a NOP there
+ *                     push rbp ; mov rbp,rsp
+ *   stock entry       [endbr64]                      = X86_TAIL_CALL_OFFSET, the stock JIT's rax
+ *                     shr rax,32 ; sub rax,33        5.10/6.1: count - 33, the count from rax's upper half
+ *                     sub rsp,512 ; push rbx ; push r13 ; push r14 ; push r15
+ *                     push rax | 6.12+: legacy's two counter slots
+ *   keep entry        [endbr64]
+ *
+ *   An indirect tail call counts in the frame (5.10/6.1: add qword [rsp],1 ; jg out: the slot holds
+ *   count - 33; 6.12+: through the pointer at [rsp]), loads the target's bpf_func and compares its 4 bytes at
+ *   the marker's offset: a keep-mode image is entered at its keep entry with the frame as it is
+ *   (its stack fits: the verifier's 512 bytes); any other (stock, the lean frame, an image of a
+ *   kernel JIT'ed before altjit) gets the stock ABI: the counter slots and registers popped, the
+ *   count in rax as the kernel's JIT passes it, rsp = rbp, a jump to X86_TAIL_CALL_OFFSET. The
+ *   marker lies in the bytes every x86 image has before X86_TAIL_CALL_OFFSET, which the kernel's
+ *   JIT fixes: no program's instructions or immediates can forge it. (A marker past the pushes,
+ *   where a nopl after this prologue would sit, could be: in a stock image that offset may fall
+ *   inside a movabs whose immediate is the program's own bytes. Legacy's marker is safe for the
+ *   same reason this one is: at X86_TAIL_CALL_OFFSET every stock image starts an instruction the
+ *   JIT chose, and it never emits a nopl with that displacement.) It costs no instruction. Direct
+ *   tail calls of such a program still take the stock ABI (the poke code jumps to
+ *   X86_TAIL_CALL_OFFSET); programs without indirect tail calls keep the lean frame, byte for byte.
+ *
  * legacy — the fixed pre-5.8 frame: every function pushes rbx, r13, r14, r15 and the counter, so
  * the prologue has one size, and a tail call may jump past all of it and reuse the caller's frame:
  *
@@ -159,7 +191,143 @@ static void push_counter_or_ptr(struct aj_ctx *ctx)
 	x86_push(b, X_RAX);
 }
 
+/* legacy's counter slots and frame build, which the keep-frame mode shares */
+static u32 legacy_cnt_len(const struct aj_target *t);
+static void legacy_build(struct aj_ctx *ctx);
+
 /* ---- optimized ---- */
+
+#define AJ_OPT_LEAN		0
+#define AJ_OPT_KEEP		1	/* the keep-frame mode (see the top of this file) */
+#define AJ_KEEP_STACK		512
+
+static bool opt_keep(const struct aj_ctx *ctx)
+{
+	return ctx->frame_mode == AJ_OPT_KEEP;
+}
+
+/* Where a keep-mode image's marker is: the counter-init slot, right after the patch site. */
+static u32 keep_marker_off(const struct aj_target *t)
+{
+	return (t->ibt ? 4 : 0) + 5;
+}
+
+/* The 4 bytes there: 33 c0 55 48 (xor eax,eax; push rbp; REX.W) or 48 33 c0 55, little-endian. */
+static u32 keep_marker(const struct aj_target *t)
+{
+	return t->tc_nop_len == 3 ? 0x55c03348u : 0x4855c033u;
+}
+
+/* The keep entry: after the stock entry, the count's conversion, the stack, the registers, the slots. */
+static u32 keep_entry(const struct aj_target *t)
+{
+	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 8) + 7 + 7 +
+	       legacy_cnt_len(t);
+}
+
+static void keep_prologue(struct aj_ctx *ctx)
+{
+	const struct aj_target *t = ctx->t;
+	struct aj_buf *b = &ctx->b;
+
+	if (t->ibt)
+		x86_endbr64(b);
+	aj_emit_patch_nop(ctx);
+	if (t->tc_nop_len == 3)
+		aj_emit1(b, 0x48);
+	aj_emit2(b, 0x33, 0xc0);			/* xor eax,eax (33 /r): the marker */
+	x86_push(b, X_RBP);
+	x86_mov_rr(b, true, X_RBP, X_RSP);
+	if (b->len != t->stock_tc_entry)
+		ctx->err = -EFAULT;
+	if (t->ibt)
+		x86_endbr64(b);				/* the stock entry */
+	if (!t->tc_cnt_ptr) {
+		/* 5.10/6.1: the slot holds count - MAX (see keep_tc_count) */
+		x86_shift_ri(b, true, X_SHR, X_RAX, 32);
+		x86_alu_ri(b, true, X_SUB, X_RAX, t->max_tail_calls);
+	}
+	legacy_build(ctx);
+	if (b->len != keep_entry(t))
+		ctx->err = -EFAULT;
+	if (t->ibt)
+		x86_endbr64(b);				/* the keep entry */
+}
+
+/*
+ * Back to the stock ABI: rsp = rbp, the caller's registers, the count as the kernel's JIT hands it
+ * on (5.10/6.1: the slot's count - MAX + MAX, in rax's upper half; 6.12+: the counter or the
+ * pointer to it).
+ */
+static void keep_unwind(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+
+	if (ctx->t->tc_cnt_ptr) {
+		x86_pop(b, X_RAX);
+		x86_pop(b, X_RAX);
+	} else {
+		x86_pop(b, X_RAX);
+		x86_alu_ri(b, true, X_ADD, X_RAX, ctx->t->max_tail_calls);
+		x86_shift_ri(b, true, X_SHL, X_RAX, 32);
+	}
+	pop_callee(ctx, 0xf);
+	x86_mov_rr(b, true, X_RSP, X_RBP);
+}
+
+/*
+ * 5.10/6.1: the slot at [rsp] holds count - MAX (the stock entry subtracts MAX, the stock exit adds
+ * it back), so one add in place counts and its flags say whether the budget allowed it: a try is
+ * allowed while count + 1 <= MAX, i.e. the sum <= 0; past the budget it only grows (64 bits: it
+ * never wraps), as the kernel's check refuses every later try too. 6.12+: through the pointer at
+ * [rsp], compared first, counted once the target was found.
+ */
+static u32 keep_tc_count(struct aj_ctx *ctx)
+{
+	struct aj_buf *b = &ctx->b;
+
+	if (ctx->t->tc_cnt_ptr) {
+		x86_ldx(b, 8, X_RAX, X_RSP, 0);
+		aj_emit4(b, 0x48, 0x83, 0x38, ctx->t->max_tail_calls);	/* cmp qword [rax], MAX */
+		return aj_jcc_fwd(ctx, X_CC_AE);
+	}
+	aj_emit4(b, 0x48, 0x83, 0x04, 0x24);				/* add qword [rsp], 1 */
+	aj_emit1(b, 0x01);
+	return aj_jcc_fwd(ctx, X_CC_G);
+}
+
+/* 6.12+ counts a found target only: the increment after the NULL check (or the bypass). */
+static void keep_tc_add_late(struct aj_ctx *ctx)
+{
+	if (ctx->t->tc_cnt_ptr)
+		aj_emit4(&ctx->b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
+}
+
+/*
+ * rcx: the target's struct bpf_prog. A keep-mode target is entered past its prologue, in this
+ * frame; any other through the stock ABI, out of the hot path.
+ */
+static bool opt_tc_indirect(struct aj_ctx *ctx)
+{
+	const struct aj_target *t = ctx->t;
+	struct aj_buf *b = &ctx->b;
+	u32 stock;
+
+	if (!opt_keep(ctx))
+		return false;
+	keep_tc_add_late(ctx);
+	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
+	aj_emit3(b, 0x81, 0x79, keep_marker_off(t));	/* cmp dword [rcx + disp8], imm32 */
+	aj_emit_u32(b, keep_marker(t));
+	stock = aj_jcc_fwd(ctx, X_CC_NE);
+	x86_alu_ri(b, true, X_ADD, X_RCX, keep_entry(t));
+	aj_emit_indirect_jump(ctx, X_RCX);
+	aj_bind_fwd(ctx, stock);
+	keep_unwind(ctx);
+	x86_alu_ri(b, true, X_ADD, X_RCX, t->stock_tc_entry);
+	aj_emit_indirect_jump(ctx, X_RCX);
+	return true;
+}
 
 /* Where the counter (5.10, 6.1) or the counter pointer (6.12) lives. */
 static s32 opt_tcc_off(struct aj_ctx *ctx)
@@ -172,6 +340,10 @@ static void opt_prologue(struct aj_ctx *ctx)
 	bool tc = ctx->fn->tail_call_reachable;
 	struct aj_buf *b = &ctx->b;
 
+	if (opt_keep(ctx)) {
+		keep_prologue(ctx);
+		return;
+	}
 	frame_head(ctx, tc && !ctx->fn->is_subprog, false);
 	if (ctx->t->ibt)
 		x86_endbr64(b);
@@ -193,6 +365,11 @@ static void opt_prologue(struct aj_ctx *ctx)
 static void opt_epilogue(struct aj_ctx *ctx)
 {
 	aj_emit_exit_barrier(ctx);
+	if (opt_keep(ctx)) {
+		x86_pop(&ctx->b, X_RCX);	/* the counter slots */
+		if (ctx->t->tc_cnt_ptr)
+			x86_pop(&ctx->b, X_RCX);
+	}
 	pop_callee(ctx, ctx->callee_regs);
 	x86_leave(&ctx->b);
 	aj_frame_fp_end(ctx);
@@ -205,6 +382,8 @@ static u32 opt_tc_count(struct aj_ctx *ctx)
 	s32 off = opt_tcc_off(ctx);
 	u32 out;
 
+	if (opt_keep(ctx))
+		return keep_tc_count(ctx);
 	if (ctx->t->tc_cnt_ptr) {
 		/* if ((*tcc_ptr)++ >= MAX) goto out; the increment comes after the NULL check */
 		x86_ldx(b, 8, X_RAX, X_RBP, off);
@@ -235,6 +414,12 @@ static void opt_tc_leave(struct aj_ctx *ctx)
 
 	u32 drop = ctx->stack;
 
+	if (opt_keep(ctx)) {
+		/* a direct tail call: the stock ABI (the kernel's poke jumps to its entry) */
+		keep_tc_add_late(ctx);
+		keep_unwind(ctx);
+		return;
+	}
 	pop_callee(ctx, ctx->callee_regs);
 	if (ctx->t->tc_cnt_ptr) {
 		aj_emit4(b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
@@ -262,12 +447,41 @@ static bool opt_tc_count_late(const struct aj_target *t)
 
 static void opt_pass_counter(struct aj_ctx *ctx)
 {
-	if (ctx->fn->tail_call_reachable)
+	if (opt_keep(ctx))
+		ctx->err = -EINVAL;	/* keep mode is for programs without bpf2bpf calls */
+	else if (ctx->fn->tail_call_reachable)
 		x86_ldx(&ctx->b, 8, X_RAX, X_RBP, opt_tcc_off(ctx));
+}
+
+/*
+ * The keep-frame mode: a program without bpf2bpf calls (its frame is never kept under another)
+ * with an indirect tail call (the one path that picks the target's entry at run time; a program
+ * with direct ones only would pay the full frame for nothing until the poke code does too).
+ */
+static bool opt_wants_keep(struct aj_ctx *ctx)
+{
+	const struct aj_func *fn = ctx->fn;
+	u32 i;
+
+	if (fn->has_subprogs || fn->is_subprog || !fn->has_tail_call || fn->from_cbpf ||
+	    fn->stack_depth > AJ_KEEP_STACK)
+		return false;
+	for (i = 0; i < fn->len; i++)
+		if (fn->insns[i].code == (BPF_JMP | BPF_TAIL_CALL) &&
+		    !aj_env_tail_call_is_direct(ctx, i))
+			return true;
+	return false;
 }
 
 static void opt_setup(struct aj_ctx *ctx)
 {
+	if (opt_wants_keep(ctx)) {
+		ctx->frame_mode = AJ_OPT_KEEP;
+		ctx->stack = AJ_KEEP_STACK;
+		ctx->callee_regs = 0xf;
+		return;
+	}
+	ctx->frame_mode = AJ_OPT_LEAN;
 	ctx->stack = (ctx->fn->stack_depth + 7) & ~7u;
 	ctx->callee_regs = aj_callee_regs_used(ctx->fn);
 }
@@ -281,6 +495,7 @@ const struct aj_frame aj_frame_optimized = {
 	.tc_count = opt_tc_count,
 	.tc_leave = opt_tc_leave,
 	.tc_entry = opt_tc_entry,
+	.tc_indirect = opt_tc_indirect,
 	.tc_count_late = opt_tc_count_late,
 	.pass_counter = opt_pass_counter,
 };

@@ -92,6 +92,13 @@ struct aj_frame {
 	/* Offset from a target's bpf_func where this program's tail calls enter it. */
 	u32 (*tc_entry)(const struct aj_ctx *ctx);
 	/*
+	 * Optional: an indirect tail call's way out once it is counted and the target found (rcx:
+	 * the target's struct bpf_prog): leave this frame and jump, in place of tc_leave and a jump
+	 * to bpf_func + tc_entry. Returns false when this program's frame has no such path (the
+	 * generic one is used). A frame that picks its target's entry at run time does it here.
+	 */
+	bool (*tc_indirect)(struct aj_ctx *ctx);
+	/*
 	 * Whether an indirect tail call counts only once the target was found (a call to an empty
 	 * slot is free), as 6.12's JIT does; else it counts before the lookup, as pre-5.8 kernels did.
 	 * Direct tail calls follow the same rule through tc_count/tc_leave.
@@ -130,6 +137,7 @@ struct aj_ctx {
 	u64 image_ip;			/* where image byte 0 runs, for rel32 calls; 0 while unknown */
 	u32 stack;			/* the BPF stack the frame reserves, 8-aligned */
 	u8 callee_regs;			/* bit n: BPF R(6+n) is used */
+	u8 frame_mode;			/* the frame's own per-program choice (setup; frame.c's) */
 	bool extra_pass;		/* the final pass of a program with subprograms */
 	u32 exit_off;			/* where the epilogue starts (previous pass) */
 	u32 fp_end;			/* where the first epilogue has restored the caller's rbp */

@@ -358,7 +358,8 @@ static int emit_jmp(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)
  *   count the call (the frame scheme knows where the counter lives, and whether it counts only
  *   once the target was found: after the NULL check)
  *   prog = array->ptrs[index]; if (!prog) goto out;
- *   leave this frame; goto *(prog->bpf_func + the scheme's tail-call entry);
+ *   leave this frame; goto *(prog->bpf_func + the scheme's tail-call entry), or the frame's own
+ *   tc_indirect path (which may pick the entry by what the target is);
  * out:
  */
 static void emit_tail_call_indirect(struct aj_ctx *ctx)
@@ -379,10 +380,12 @@ static void emit_tail_call_indirect(struct aj_ctx *ctx)
 	out_null = aj_jcc_fwd(ctx, X_CC_E);
 	if (ctx->frame->tc_count_late(t))
 		out_count = ctx->frame->tc_count(ctx);
-	ctx->frame->tc_leave(ctx);
-	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
-	x86_alu_ri(b, true, X_ADD, X_RCX, ctx->frame->tc_entry(ctx));
-	aj_emit_indirect_jump(ctx, X_RCX);
+	if (!ctx->frame->tc_indirect || !ctx->frame->tc_indirect(ctx)) {
+		ctx->frame->tc_leave(ctx);
+		x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
+		x86_alu_ri(b, true, X_ADD, X_RCX, ctx->frame->tc_entry(ctx));
+		aj_emit_indirect_jump(ctx, X_RCX);
+	}
 	aj_bind_fwd(ctx, out_bounds);
 	aj_bind_fwd(ctx, out_count);
 	aj_bind_fwd(ctx, out_null);

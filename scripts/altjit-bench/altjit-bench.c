@@ -179,9 +179,12 @@ unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 		p += 4;
 	if (AT(nop5) || AT(k8nop5))
 		p += 5;
-	if (p + 2 <= len && ((b[p] == 0x31 && b[p + 1] == 0xc0) || (b[p] == 0x66 && b[p + 1] == 0x90)))
+	/* xor eax,eax as 31 c0, or 33 c0 (optimized's keep-frame marker), or nop2; the same 3-byte */
+	if (p + 2 <= len && (((b[p] == 0x31 || b[p] == 0x33) && b[p + 1] == 0xc0) ||
+			     (b[p] == 0x66 && b[p + 1] == 0x90)))
 		p += 2;
-	else if (p + 3 <= len && ((b[p] == 0x48 && b[p + 1] == 0x31 && b[p + 2] == 0xc0) ||
+	else if (p + 3 <= len && ((b[p] == 0x48 && (b[p + 1] == 0x31 || b[p + 1] == 0x33) &&
+				   b[p + 2] == 0xc0) ||
 				  (b[p] == 0x0f && b[p + 1] == 0x1f && b[p + 2] == 0x00)))
 		p += 3;
 	if (p < len && b[p] == 0x55)
@@ -192,6 +195,10 @@ unsigned int prologue_bytes(const unsigned char *b, unsigned int len)
 		p += 4;
 	if (p + 7 <= len && b[p] == 0x0f && b[p + 1] == 0x1f && b[p + 2] == 0x80)
 		p += 7;		/* legacy marker */
+	/* keep-frame mode, 5.10/6.1: shr rax,32 ; sub rax,MAX (count - MAX from a stock caller's rax) */
+	if (p + 8 <= len && b[p] == 0x48 && b[p + 1] == 0xc1 && b[p + 2] == 0xe8 && b[p + 3] == 0x20 &&
+	    b[p + 4] == 0x48 && b[p + 5] == 0x83 && b[p + 6] == 0xe8)
+		p += 8;
 	if (p + 7 <= len && b[p] == 0x48 && b[p + 1] == 0x81 && b[p + 2] == 0xec)
 		p += 7;
 	if (AT(tc612))

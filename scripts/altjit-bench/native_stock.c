@@ -46,6 +46,17 @@ static void stock_tc_leave(struct aj_ctx *ctx)
 
 struct aj_frame native_stock_frame;
 
+/*
+ * The lean frame for every program, as the stock JIT has: optimized's keep-frame mode (programs
+ * with indirect tail calls, frame_mode != 0) is altjit's own, not the kernel's.
+ */
+static void stock_setup(struct aj_ctx *ctx)
+{
+	ctx->frame_mode = 0;
+	ctx->stack = (ctx->fn->stack_depth + 7) & ~7u;
+	ctx->callee_regs = aj_callee_regs_used(ctx->fn);
+}
+
 /* Before main: a copy of the optimized frame with the stock tail-call sequence. */
 __attribute__((constructor)) static void native_stock_init(void)
 {
@@ -53,4 +64,6 @@ __attribute__((constructor)) static void native_stock_init(void)
 	native_stock_frame.name = "stock-tc";
 	native_stock_frame.tc_count = stock_tc_count;
 	native_stock_frame.tc_leave = stock_tc_leave;
+	native_stock_frame.setup = stock_setup;
+	native_stock_frame.tc_indirect = NULL;
 }

@@ -16,7 +16,9 @@
  *              back to it), or the stock JIT's tail-call counter code (5.10/6.1: a 4-byte
  *              load/store of the counter; 6.12: a disp32 load of the counter pointer that fits
  *              disp8, the counter increment before the pops);
- *   optimized  the epilogue after the last instruction although the function exits earlier too
+ *   optimized  the keep-frame marker (xor eax,eax as 33 c0, 6.12+: 48 33 c0, after the patch site:
+ *              a program with an indirect tail call), or the epilogue after the last instruction
+ *              although the function exits earlier too
  *              (from its xlated instructions), or altjit's counter code (8-byte slot, shr/shl 32;
  *              6.12: disp8 pointer load, pops before the increment);
  *   stock/optimized  none of these: a function whose only exit is its last instruction and that

@@ -31,14 +31,17 @@ static __s32 rd32(const unsigned char *p)
 }
 
 /* Parse the prologue; false when it is not one of the known frames. */
-static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bool *legacy)
+static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bool *legacy,
+			   bool *keep)
 {
 	__u32 p = 0;
 
-	*legacy = false;
+	*legacy = *keep = false;
 	if (AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
 		p += 4;			/* endbr64 (IBT) */
 	p += 5;				/* the fentry patch site (a 5-byte nop) */
+	/* optimized's keep-frame marker: xor eax,eax as 33 c0 (6.12+: 48 33 c0) */
+	*keep = AT(b, len, p, 0x33, 0xc0, 0x55) || AT(b, len, p, 0x48, 0x33, 0xc0, 0x55);
 	if (AT(b, len, p, 0x55, 0x48, 0x89, 0xe5))
 		;			/* converted classic BPF: no counter-init slot */
 	else if (AT(b, len, p + 2, 0x55, 0x48, 0x89, 0xe5))
@@ -50,6 +53,8 @@ static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bo
 	p += 4;
 	if (AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
 		p += 4;			/* the tail-call entry's endbr64 */
+	if (*keep && AT(b, len, p, 0x48, 0xc1, 0xe8, 0x20, 0x48, 0x83, 0xe8))
+		p += 8;			/* keep mode, 5.10/6.1: shr rax,32 ; sub rax,33 */
 	if (AT(b, len, p, 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41)) {
 		*legacy = true;
 		p += 7;
@@ -81,8 +86,8 @@ static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bo
 			break;
 		}
 	}
-	if (*legacy && p + 4 <= len && AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
-		p += 4;			/* legacy: the tail-call entry is the end of the prologue */
+	if ((*legacy || *keep) && p + 4 <= len && AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
+		p += 4;			/* legacy, keep mode: the tail-call entry ends the prologue */
 	f->prologue = p;
 	return true;
 }
@@ -227,7 +232,7 @@ static enum scheme tail_call_form(const unsigned char *b, __u32 len, bool *any)
  */
 void analyse_func(struct func *f, const unsigned char *b, int early_exit)
 {
-	bool legacy, any_tc;
+	bool legacy, keep, any_tc;
 	__u32 target = 0;
 	enum scheme tc;
 	enum tail t;
@@ -235,7 +240,7 @@ void analyse_func(struct func *f, const unsigned char *b, int early_exit)
 
 	f->prologue = f->epilogue = -1;
 	f->scheme = S_UNKNOWN;
-	if (!parse_prologue(f, b, f->len, &legacy)) {
+	if (!parse_prologue(f, b, f->len, &legacy, &keep)) {
 		snprintf(f->why, sizeof(f->why), "unrecognised prologue");
 		return;
 	}
@@ -249,6 +254,9 @@ void analyse_func(struct func *f, const unsigned char *b, int early_exit)
 	if (legacy) {
 		f->scheme = S_LEGACY;
 		snprintf(f->why, sizeof(f->why), "legacy marker");
+	} else if (keep) {
+		f->scheme = S_OPT;
+		snprintf(f->why, sizeof(f->why), "keep-frame marker (indirect tail calls)");
 	} else if (t == T_JUMP_BACK) {
 		f->scheme = S_STOCK;
 		snprintf(f->why, sizeof(f->why), "epilogue at the first exit (offset %u)", target);

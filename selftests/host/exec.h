@@ -39,6 +39,8 @@ struct progset {
 
 /* The images compare() builds, one per program of the set (tests compiling one program use [0]). */
 extern struct host_jit jits[HOST_MAX_ENTRIES];
+/* r0 of compare()'s last run through the interpreter (the images returned the same when it passed). */
+extern uint64_t compare_r0;
 
 /* Catch the signals an image may die of (run_image turns them into a return value). */
 void setup_signals(void);

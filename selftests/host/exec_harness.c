@@ -92,6 +92,7 @@ int check_image(const void *image, uint8_t *jctx, const uint8_t *rctx, uint64_t 
 /* ---- one comparison ---- */
 
 struct host_jit jits[HOST_MAX_ENTRIES];
+uint64_t compare_r0;
 static struct bpf_insn fixed[HOST_MAX_ENTRIES][MAX_INSNS];
 static bool direct_site[HOST_MAX_ENTRIES][MAX_INSNS];
 
@@ -193,6 +194,7 @@ int compare(const struct progset *ps, const struct variant *v, bool direct,
 		stat_direct += jits[k].nr_pokes;
 		stat_insns += ps->len[k];
 	}
+	compare_r0 = res.r0;
 	ret = check_image(jits[0].image, jctx, rctx, res.r0, why, sizeof(why));
 out:
 	if (ret && (*reported)++ < 2) {

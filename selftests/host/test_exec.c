@@ -506,6 +506,84 @@ static void test_tail_calls(void)
 	    count, fails);
 }
 
+
+/*
+ * Chains that mix optimized's keep-frame mode with the lean frame, both ways, against the chain's
+ * budget. k (slot 0) counts its runs in ctx[0] and tail-calls with an index the verifier cannot
+ * see (ctx[0] & 1): itself (keep entry, frame kept) or d (slot 1). d counts in ctx[1], has another
+ * frame (200 bytes of stack, R9) and tail-calls k with a constant index: direct in the runs with
+ * direct tail calls (d keeps the lean frame: d -> k enters k's stock entry through the poked
+ * site, k -> d leaves k's frame with the stock ABI), indirect otherwise (both keep mode). Either
+ * returns ctx[0] + ctx[1]: 1 + 33 runs under every kernel's rule (no slot is empty).
+ */
+static void test_keep_chains(void)
+{
+	struct pbuf k, d;
+	int reported = 0, fails = 0, count = 0, bad_total = 0;
+	uint8_t ctx[CTX_SIZE];
+	size_t v;
+	int direct;
+
+	k.n = 0;
+	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0));
+	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 1));
+	P(&k, I(BPF_STX | BPF_ATOMIC | BPF_DW, 6, 2, 0, BPF_ADD));
+	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 3, 6, 0, 0));
+	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0));
+	P(&k, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
+	P(&k, I(0, 0, 0, 0, 0));
+	P(&k, I(BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 1));
+	P(&k, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
+	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 0, 0));
+	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 8, 0));
+	P(&k, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
+	P(&k, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	d.n = 0;
+	P(&d, I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0));
+	P(&d, I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -200, 1));
+	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 2, 10, -200, 0));
+	P(&d, I(BPF_STX | BPF_ATOMIC | BPF_DW, 9, 2, 8, BPF_ADD));
+	P(&d, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 9, 0, 0));
+	P(&d, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
+	P(&d, I(0, 0, 0, 0, 0));
+	P(&d, I(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, 0));
+	P(&d, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
+	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 9, 0, 0));
+	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 8, 0));
+	P(&d, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
+	P(&d, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	for (v = 0; v < nr_variants; v++)
+		for (direct = 0; direct < 2; direct++) {
+			struct progset ps = { .nprogs = 2, .max_entries = 2, .slot = { 0, 1 } };
+			int f;
+
+			ps.insns[0] = k.in;
+			ps.len[0] = k.n;
+			ps.stack[0] = 0;
+			ps.insns[1] = d.in;
+			ps.len[1] = d.n;
+			ps.stack[1] = 200;
+			memset(ctx, 0, sizeof(ctx));
+			host_reset();
+			f = compare(&ps, &variants[v], direct, ctx, "keep/lean chain k<->d", &reported) != 0;
+			if (!f && compare_r0 != 34) {
+				bad_total++;
+				f = 1;
+			}
+			/* under optimized, k is in keep mode, d only when its tail call is indirect */
+			if (!f && variants[v].frame == &aj_frame_optimized &&
+			    (!jits[0].ctx.frame_mode || (jits[1].ctx.frame_mode == 0) != (direct != 0))) {
+				bad_total++;
+				f = 1;
+			}
+			fails += f;
+			count++;
+		}
+	tap(!fails && count == 2 * (int)nr_variants,
+	    "native: chains keep mode <-> lean frame, both ways, direct and indirect: 34 runs (1 + 33 tail calls) on every variant (%d runs, %d mismatches, %d wrong totals or modes)",
+	    count, fails, bad_total);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned nseeds = 400;
@@ -534,6 +612,7 @@ int main(int argc, char **argv)
 	test_probe_mem();
 	test_convergence();
 	test_tail_calls();
+	test_keep_chains();
 	test_random(first, nseeds);
 	test_random_calls(first, nseeds / 4);
 	return tap_done();

@@ -11,6 +11,12 @@
  * indirect), so the runs counted say how the chain's budget was kept: per frame by value (5.10,
  * 6.1) or one counter per chain (6.12+). Entered directly, and through a program without bpf2bpf
  * calls that tail-calls into it first (legacy: its reuse entry, whose stub rebuilds the frame).
+ *
+ * Then optimized's keep-frame mode (programs with an indirect tail call): the marker after the
+ * patch site and the prologue's end at the keep entry, decoded; which entry its indirect tail call
+ * takes, run natively against hand-made targets (marker: the keep entry, frame kept; the stock
+ * JIT's bytes: X86_TAIL_CALL_OFFSET with the count in rax as the kernel's JIT hands it on); and
+ * which images carry the marker (keep mode only). Mutant 32 runs here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +292,175 @@ out:
 	free(array);
 }
 
+
+/* ---- optimized's keep-frame mode: which entry an indirect tail call takes ---- */
+
+/*
+ * The keep entry as the layout in frame.c's header has it: the stock entry, [endbr], the count's
+ * conversion (5.10/6.1: shr, sub), sub rsp,512, four pushes, the counter slots. Computed here, not asked of
+ * frame.c, so the test holds the code to the layout it documents.
+ */
+static uint32_t keep_entry_off(const struct aj_target *t)
+{
+	return t->stock_tc_entry + (t->ibt ? 4 : 0) + (t->tc_cnt_ptr ? 0 : 8) + 7 + 7 +
+	       (t->tc_cnt_ptr ? 14 : 1);
+}
+
+/*
+ * A hand-made target: the stock prologue up to X86_TAIL_CALL_OFFSET, with the keep marker (33 c0)
+ * or the stock JIT's own counter init (31 c0) after the patch site. Its stock entry returns rax as
+ * it came (the count as the caller handed it on, stock ABI: rsp == rbp); its keep entry unwinds
+ * a kept frame (counter slots, r15, r14, r13, rbx, leave) and returns 0x6b, so a caller that took
+ * the wrong entry returns the wrong value or corrupts what host_call checks.
+ */
+static uint8_t *probe_target(const struct aj_target *t, bool marker, uint8_t *obj)
+{
+	uint8_t *img = host_exec_alloc(256);
+	struct aj_buf b = { img, 0 };
+
+	if (!img)
+		return NULL;
+	if (t->ibt)
+		x86_endbr64(&b);
+	x86_nop5(&b);
+	if (t->tc_nop_len == 3)
+		aj_emit1(&b, 0x48);
+	aj_emit2(&b, marker ? 0x33 : 0x31, 0xc0);
+	x86_push(&b, X_RBP);
+	x86_mov_rr(&b, true, X_RBP, X_RSP);
+	if (t->ibt)
+		x86_endbr64(&b);
+	x86_leave(&b);
+	x86_ret(&b);
+	while (b.len < keep_entry_off(t))
+		x86_int3(&b);
+	if (t->ibt)
+		x86_endbr64(&b);
+	x86_pop(&b, X_RCX);
+	if (t->tc_cnt_ptr)
+		x86_pop(&b, X_RCX);
+	x86_pop(&b, X_R15);
+	x86_pop(&b, X_R14);
+	x86_pop(&b, X_R13);
+	x86_pop(&b, X_RBX);
+	x86_mov_ri32(&b, false, X_RAX, 0x6b);
+	x86_leave(&b);
+	x86_ret(&b);
+	memcpy(obj + HOST_PROG_BPF_FUNC_OFF, &img, sizeof(img));
+	return img;
+}
+
+/* keep_caller: tail-calls slot ctx[0] (not a constant: indirect), else returns 99 */
+static const struct bpf_insn keep_caller[] = {
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 5),
+	I(BPF_LDX | BPF_MEM | BPF_B, 3, 1, 0, 0),
+	LD_MAP(2),
+	I(BPF_JMP | BPF_CALL, 0, 0, 0, 12),
+	I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
+	I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 94),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+/* the same with a constant slot (direct when the harness makes it so) and one without a tail call */
+static const struct bpf_insn direct_caller[] = {
+	LD_MAP(2),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0),
+	I(BPF_JMP | BPF_CALL, 0, 0, 0, 12),
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 99),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+static const struct bpf_insn no_tail_call[] = {
+	I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 99),
+	I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+};
+
+static int compile_with(struct host_jit *j, const struct bpf_insn *in, uint32_t len, void *array,
+			bool direct, const struct aj_target *t, const struct aj_frame *frame)
+{
+	struct host_fixup_opts fo = { .map = array, .direct_tail_calls = direct };
+	int n;
+
+	memset(j, 0, sizeof(*j));
+	n = host_fixup(in, len, hfix[0], 32, &fo, j->pokes, &j->nr_pokes, NULL);
+	if (n < 0)
+		return -1;
+	j->insns = hfix[0];
+	j->len = (uint32_t)n;
+	return host_compile(j, t, frame, 8, false);
+}
+
+/* The 4 bytes after the patch site: the keep marker, or what every other image has there. */
+static bool has_marker(const struct host_jit *j, const struct aj_target *t)
+{
+	static const uint8_t m2[] = { 0x33, 0xc0, 0x55, 0x48 }, m3[] = { 0x48, 0x33, 0xc0, 0x55 };
+
+	return !memcmp(j->image + (t->ibt ? 4 : 0) + 5, t->tc_nop_len == 3 ? m3 : m2, 4);
+}
+
+static void test_keep_entry(unsigned hv)
+{
+	struct host_jit j, o;
+	struct aj_target t;
+	uint8_t obj[HOST_PROG_OBJ_SIZE] = { 0 };
+	uint64_t ctx[8] = { 0 }, bad, r0, stock_r0;
+	const char *vn;
+	void *array;
+	int marker;
+
+	host_target(&t, hv);
+	vn = host_variant_name(hv);
+	host_reset();
+	array = host_array_new(4);
+	if (!tap(array && !compile_with(&j, keep_caller, sizeof(keep_caller) / sizeof(keep_caller[0]),
+					array, false, &t, &aj_frame_optimized),
+		 "keep %s: a program with an indirect tail call compiles (optimized)", vn))
+		goto out;
+	/* the prologue ends at the keep entry (+ its endbr); the marker sits after the patch site */
+	tap(has_marker(&j, &t) && j.ctx.frame_mode && j.addrs[0] == keep_entry_off(&t) + (t.ibt ? 4 : 0),
+	    "keep %s: the keep-frame mode: marker after the patch site, prologue ends at the keep entry %u (+endbr)",
+	    vn, keep_entry_off(&t));
+	/* stock ABI when the target is not such an image: 5.10/6.1 count in rax's upper half */
+	stock_r0 = hv & HV_TC_PTR ? 1 : 1ULL << 32;
+	for (marker = 0; marker < 2; marker++) {
+		if (!probe_target(&t, marker, obj)) {
+			tap(false, "keep %s: probe target", vn);
+			continue;
+		}
+		memcpy((uint8_t *)array + HOST_ARRAY_PTRS_OFF, (void *[]){ obj }, sizeof(void *));
+		bad = 0;
+		r0 = host_call(j.image, ctx, &bad);
+		tap(r0 == (marker ? 0x6b : stock_r0) && !bad,
+		    "keep %s: a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
+		    vn, marker ? "with the marker" : "with the stock JIT's bytes (31 c0)",
+		    marker ? "at its keep entry, frame kept" : "at X86_TAIL_CALL_OFFSET with the stock ABI",
+		    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
+		    (unsigned long long)bad);
+	}
+	/* an empty slot: no jump at all */
+	memset((uint8_t *)array + HOST_ARRAY_PTRS_OFF, 0, 8);
+	bad = 0;
+	r0 = host_call(j.image, ctx, &bad);
+	tap(r0 == 99 && !bad, "keep %s: an empty slot falls through (r0 %llu)", vn, (unsigned long long)r0);
+	host_jit_free(&j);
+	/* who carries the marker: only keep-mode images */
+	tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]), array,
+			  true, &t, &aj_frame_optimized) && o.nr_pokes == 1 && !has_marker(&o, &t) &&
+	    !o.ctx.frame_mode,
+	    "keep %s: a program with direct tail calls only keeps the lean frame, no marker", vn);
+	host_jit_free(&o);
+	tap(!compile_with(&o, no_tail_call, 2, array, false, &t, &aj_frame_optimized) &&
+	    !has_marker(&o, &t) && !o.ctx.frame_mode,
+	    "keep %s: a program without tail calls keeps the lean frame, no marker", vn);
+	host_jit_free(&o);
+	tap(!compile_with(&o, keep_caller, sizeof(keep_caller) / sizeof(keep_caller[0]), array, false,
+			  &t, &aj_frame_legacy) && !has_marker(&o, &t),
+	    "keep %s: a legacy image has no marker", vn);
+	host_jit_free(&o);
+out:
+	free(array);
+}
+
 int main(void)
 {
 	size_t f, v;
@@ -298,6 +473,16 @@ int main(void)
 		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
 			test_exits(frames[f], variants[v]);
 		test_bhb_exits(frames[f]);
+	}
+	{
+		static const unsigned kv[] = {
+			0, HV_IBT | HV_NOP3, HV_TC_PTR | HV_NOP3, HV_IBT | HV_TC_PTR | HV_NOP3,
+			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_TC_LATE, HV_RETPOLINE, HV_LFENCE | HV_SLS,
+			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_ITS | HV_RETPOLINE | HV_SLS | HV_RETHUNK,
+		};
+
+		for (v = 0; v < sizeof(kv) / sizeof(kv[0]); v++)
+			test_keep_entry(kv[v]);
 	}
 	for (f = 0; f < 2; f++) {
 		static const unsigned tv[] = { 0, HV_IBT | HV_TC_PTR | HV_NOP3,

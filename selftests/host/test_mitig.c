@@ -102,7 +102,8 @@ static void test_its(void)
 	int n = host_fixup(in, 6, fixed, 64, &fo, pokes, &nr_pokes, NULL);
 
 	for (f = 0; f < 2; f++) {
-		long k, found = 0, other = 0;
+		/* optimized's keep-frame mode leaves through two jumps: to a keep entry, to a stock one */
+		long k, found = 0, other = 0, want = frames[f] == &aj_frame_optimized ? 2 : 1;
 
 		if (n < 0 || host_compile_prog(&j, fixed, n, HV_ITS | HV_RETPOLINE, frames[f], false)) {
 			tap(false, "ITS: compile a tail call (%s)", frames[f]->name);
@@ -119,9 +120,9 @@ static void test_its(void)
 			else if (to >= host_its_thunks && to < host_its_thunks + 16 * 64)
 				other++;
 		}
-		tap(found == 1 && !other && find(&j, (const uint8_t[]){ 0xff, 0xe1 }, 2) < 0,
-		    "ITS: the tail call jumps to __x86_indirect_its_thunk_array + rcx * 64, never jmp *rcx nor the retpoline (%s)",
-		    frames[f]->name);
+		tap(found == want && !other && find(&j, (const uint8_t[]){ 0xff, 0xe1 }, 2) < 0,
+		    "ITS: the tail call jumps to __x86_indirect_its_thunk_array + rcx * 64 (%ld of %ld jumps), never jmp *rcx nor the retpoline (%s)",
+		    found, want, frames[f]->name);
 		host_jit_free(&j);
 	}
 }

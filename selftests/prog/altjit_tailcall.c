@@ -227,6 +227,7 @@ static void tail_call(struct pb *p, int pa, bool direct, __s32 key)
 struct fexp {
 	bool tc;		/* tail calls reachable (counter in the frame) */
 	bool own_tc;		/* holds a tail call itself (legacy: 512-byte stack) */
+	bool ind;		/* holds one whose index is in a register (optimized: keep-frame mode) */
 	bool sub;		/* a subprogram */
 	__u32 depth;		/* the verifier's stack depth */
 	__u8 mask;		/* bit n: R(6+n) used */
@@ -396,7 +397,9 @@ static int load_dispatch(struct lprog *lp, int pa, bool direct, __s32 key)
 
 	if (direct) {
 		tail_call(&p, pa, true, key);
-		*lp = (struct lprog){ .nfunc = 1, .f[0] = { .tc = true, .own_tc = true } };
+		/* out of the 16 slots: no poke descriptor, the kernel leaves it an indirect call */
+		*lp = (struct lprog){ .nfunc = 1,
+				      .f[0] = { .tc = true, .own_tc = true, .ind = (__u32)key >= 16 } };
 	} else {
 		mov_r(&p, R6, R1);
 		null = lookup_data(&p, data_fd);
@@ -404,7 +407,8 @@ static int load_dispatch(struct lprog *lp, int pa, bool direct, __s32 key)
 		mov_r(&p, R1, R6);
 		tail_call(&p, pa, false, 0);
 		*lp = (struct lprog){ .nfunc = 1,
-				      .f[0] = { .tc = true, .own_tc = true, .depth = 8, .mask = 1 } };
+				      .f[0] = { .tc = true, .own_tc = true, .ind = true, .depth = 8,
+					      .mask = 1 } };
 	}
 	mov_i(&p, R0, FT);
 	ret(&p);
@@ -472,7 +476,7 @@ static int load_chain(struct lprog *lp, int pa, bool direct, int next, int keyf,
 	mov_i(&p, R0, -1);
 	ret(&p);
 	*lp = (struct lprog){ .nfunc = 1,
-			      .f[0] = { .tc = true, .own_tc = true, .depth = depth < 8 ? 8 : depth,
+			      .f[0] = { .tc = true, .own_tc = true, .ind = !direct, .depth = depth < 8 ? 8 : depth,
 					.mask = 1 | extra } };
 	snprintf(lp->name, sizeof(lp->name), "tc_chain_%c", direct ? 'd' : 'i');
 	return lp->fd = load(&p, lp->name);
@@ -525,7 +529,8 @@ static int load_caller(struct lprog *lp, int pa, int mask)
 	mov_i(&p, R0, 0xdead);
 	ret(&p);
 	*lp = (struct lprog){ .nfunc = 1,
-			      .f[0] = { .tc = true, .own_tc = true, .depth = 8, .mask = mask } };
+			      .f[0] = { .tc = true, .own_tc = true, .ind = true, .depth = 8,
+					      .mask = mask } };
 	snprintf(lp->name, sizeof(lp->name), "tc_caller_%x", mask);
 	return lp->fd = load(&p, lp->name);
 }
@@ -639,7 +644,8 @@ static int load_stack_caller(struct lprog *lp, int pa, __u32 depth)
 		ret(&p);
 	}
 	*lp = (struct lprog){ .nfunc = 1,
-			      .f[0] = { .tc = true, .own_tc = true, .depth = depth, .mask = 3 } };
+			      .f[0] = { .tc = true, .own_tc = true, .ind = true, .depth = depth,
+					      .mask = 3 } };
 	snprintf(lp->name, sizeof(lp->name), "tc_scaller_%u", depth);
 	return lp->fd = load(&p, lp->name);
 }
@@ -822,8 +828,21 @@ static bool legacy_mixed(const struct lprog *lp, const struct fexp *f)
 	return lp->nfunc > 1 && f->tc;
 }
 
-/* The prologue a function should have under scheme (legacy, or optimized = stock). */
-static int expect_prologue(unsigned char *b, bool legacy, const struct lprog *lp,
+/*
+ * optimized's keep-frame mode (module/frame.c): a program without bpf2bpf calls with an indirect
+ * tail call gets legacy's frame behind the stock entries; its counter init is xor eax,eax in the
+ * 33 c0 form (48 33 c0 on 6.10+), the marker its indirect tail calls look for.
+ */
+static bool keep_mode(bool optimized_round, const struct lprog *lp, const struct fexp *f)
+{
+	return optimized_round && lp->nfunc == 1 && f->ind;
+}
+
+/* 5.10/6.1 keep mode at the stock entry: shr rax,32 ; sub rax,33 (the slot holds count - 33) */
+static const unsigned char KEEPCONV[] = { 0x48, 0xc1, 0xe8, 0x20, 0x48, 0x83, 0xe8, 0x21 };
+
+/* The prologue a function should have under scheme (legacy, or optimized = stock, or keep mode). */
+static int expect_prologue(unsigned char *b, bool legacy, bool keep, const struct lprog *lp,
 			   const struct fexp *f)
 {
 	bool init = legacy ? !f->sub : f->tc && !f->sub;
@@ -833,13 +852,31 @@ static int expect_prologue(unsigned char *b, bool legacy, const struct lprog *lp
 	if (K.ibt)
 		n = put(b, n, ENDBR, 4);
 	n = put(b, n, NOP5, 5);
-	if (K.wide)
+	if (keep)
+		n = put(b, n, K.wide ? (const unsigned char[]){ 0x48, 0x33, 0xc0 } :
+				       (const unsigned char[]){ 0x33, 0xc0 }, K.wide ? 3 : 2);
+	else if (K.wide)
 		n = put(b, n, init ? (const unsigned char[]){ 0x48, 0x31, 0xc0 } :
 				     (const unsigned char[]){ 0x0f, 0x1f, 0x00 }, 3);
 	else
 		n = put(b, n, init ? (const unsigned char[]){ 0x31, 0xc0 } :
 				     (const unsigned char[]){ 0x66, 0x90 }, 2);
 	n = put(b, n, PUSHRBP, 4);
+	if (keep) {
+		if (K.ibt)
+			n = put(b, n, ENDBR, 4);	/* the stock entry */
+		if (!K.wide)
+			n = put(b, n, KEEPCONV, sizeof(KEEPCONV));
+		n = put_sub_rsp(b, n, 512);
+		n = put_pushes(b, n, 0xf);
+		if (K.wide)
+			n = put(b, n, CNTSEQ, sizeof(CNTSEQ));
+		else
+			b[n++] = 0x50;
+		if (K.ibt)
+			n = put(b, n, ENDBR, 4);	/* the keep entry */
+		return n;
+	}
 	if (legacy) {
 		bool mixed = legacy_mixed(lp, f);
 		int cnt = K.wide ? (int)sizeof(CNTSEQ) : 1, section = 7 + 7 + cnt, i;
@@ -889,7 +926,7 @@ static int expect_prologue(unsigned char *b, bool legacy, const struct lprog *lp
 	return put_pushes(b, n, f->mask);
 }
 
-/* pops in reverse, then leave */
+/* pops in reverse, then leave (keep mode: legacy's) */
 static int expect_epilogue(unsigned char *b, bool legacy, const struct fexp *f)
 {
 	__u8 mask = legacy ? 0xf : f->mask;
@@ -910,6 +947,7 @@ static int expect_epilogue(unsigned char *b, bool legacy, const struct fexp *f)
 struct parsed {
 	bool ok;
 	bool marker;
+	bool keep;		/* the keep-frame marker (33 c0 / 48 33 c0) */
 	__u8 mask;		/* R6-R9 pushed */
 	int counter;		/* push rax count (6.12's counter sequence counts its two slots) */
 	bool order;		/* pushes in the order rbx, r13, r14, r15 */
@@ -928,6 +966,7 @@ static struct parsed parse_prologue(const unsigned char *b, __u32 len)
 	if (!HAS(NOP5, 5))
 		return r;
 	p += 5;
+	r.keep = b[p + (K.wide ? 1 : 0)] == 0x33;
 	p += K.wide ? 3 : 2;
 	if (!HAS(PUSHRBP, 4))
 		return r;
@@ -938,6 +977,8 @@ static struct parsed parse_prologue(const unsigned char *b, __u32 len)
 	}
 	if (K.ibt && HAS(ENDBR, 4))
 		p += 4;
+	if (HAS(KEEPCONV, sizeof(KEEPCONV)))
+		p += sizeof(KEEPCONV);
 	/* a legacy main function that mixes jumps over its stub to where it builds its frame */
 	if (r.marker && HAS(((const unsigned char[]){ 0xeb }), 1))
 		p += 2 + b[p + 1];
@@ -1004,9 +1045,10 @@ static bool mem_has(const unsigned char *h, __u32 hl, const unsigned char *n, in
  * Frame points for a set of programs compiled by one scheme: exact prologue bytes, the pushes
  * (and counter), the epilogue; in the legacy round every function has the legacy frame.
  */
-static void check_frames(const char *label, struct lprog **progs, int nprogs, bool legacy_round)
+static void check_frames(const char *label, struct lprog **progs, int nprogs, bool legacy_round,
+			 bool optimized_round)
 {
-	int nf = 0, bad_exact = 0, bad_push = 0, bad_epi = 0, bad_img = 0, i, j;
+	int nf = 0, nkeep = 0, bad_exact = 0, bad_push = 0, bad_epi = 0, bad_img = 0, i, j;
 	char x1[320], x2[320];
 
 	diag_budget = DIAG_CAP;
@@ -1029,11 +1071,12 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 			const unsigned char *b = im.bytes + off;
 			__u32 len = im.func_len[j];
 			unsigned char want[96], epi[16];
-			int wn = expect_prologue(want, legacy, lp, &lp->f[j]);
-			int en = expect_epilogue(epi, legacy, &lp->f[j]);
+			bool keep = keep_mode(optimized_round, lp, &lp->f[j]);
+			int wn = expect_prologue(want, legacy, keep, lp, &lp->f[j]);
+			int en = expect_epilogue(epi, legacy || keep, &lp->f[j]);
 			struct parsed pr = parse_prologue(b, len);
-			__u8 want_mask = legacy ? 0xf : lp->f[j].mask;
-			int want_cnt = legacy ? (K.wide ? 2 : 1) : !lp->f[j].tc ? 0 : K.wide ? 2 : 1;
+			__u8 want_mask = legacy || keep ? 0xf : lp->f[j].mask;
+			int want_cnt = legacy || keep ? (K.wide ? 2 : 1) : !lp->f[j].tc ? 0 : K.wide ? 2 : 1;
 
 			nf++;
 			off += len;
@@ -1044,12 +1087,13 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 				diagc("%s func %d: prologue want %s", lp->name, j, x1);
 				diagc("%s func %d:            got  %s", lp->name, j, x2);
 			}
+			nkeep += keep;
 			if (!pr.ok || pr.mask != want_mask || pr.counter != want_cnt || !pr.order ||
-			    pr.marker != legacy) {
+			    pr.marker != legacy || pr.keep != keep) {
 				bad_push++;
-				diagc("%s func %d: pushes R6-R9 mask %#x (want %#x), %d counter slots (want %d), order %s, marker %d (want %d)%s",
+				diagc("%s func %d: pushes R6-R9 mask %#x (want %#x), %d counter slots (want %d), order %s, marker %d (want %d), keep marker %d (want %d)%s",
 				      lp->name, j, pr.mask, want_mask, pr.counter, want_cnt,
-				      pr.order ? "ok" : "wrong", pr.marker, legacy,
+				      pr.order ? "ok" : "wrong", pr.marker, legacy, pr.keep, keep,
 				      pr.ok ? "" : " (prologue not recognized)");
 			}
 			if (!mem_has(b, len, epi, en)) {
@@ -1060,16 +1104,16 @@ static void check_frames(const char *label, struct lprog **progs, int nprogs, bo
 		}
 		jit_image_free(&im);
 	}
-	point(!bad_img && !bad_exact,
-	      "%s: frames: %d functions, prologue bytes exactly as the %s layout for this kernel",
-	      label, nf, legacy_round ? "legacy" : "stock/optimized");
+	point(!bad_img && !bad_exact && (!optimized_round || nkeep > 0),
+	      "%s: frames: %d functions (%d in optimized's keep-frame mode), prologue bytes exactly as the %s layout for this kernel",
+	      label, nf, nkeep, legacy_round ? "legacy" : "stock/optimized");
 	if (legacy_round)
 		point(!bad_img && !bad_push,
 		      "%s: frames: every legacy function pushes rbx, r13, r14, r15 and the counter and carries the marker",
 		      label);
 	else
 		point(!bad_img && !bad_push,
-		      "%s: frames: each function pushes exactly the R6-R9 it uses, a counter only with tail calls, no marker",
+		      "%s: frames: each function pushes exactly the R6-R9 it uses, a counter only with tail calls, no legacy marker (keep-frame mode: all four, the counter, the keep marker)",
 		      label);
 	point(!bad_img && !bad_epi, "%s: frames: each epilogue pops what its prologue pushed, then leave",
 	      label);
@@ -1791,7 +1835,7 @@ static void scheme_round(struct set *s, const char *scheme)
 		all[nprog++] = &s->hier;
 		all[nprog++] = &s->maintc;
 	}
-	check_frames(scheme, all, nprog, legacy);
+	check_frames(scheme, all, nprog, legacy, !strcmp(scheme, "optimized"));
 
 	if (legacy) {
 		slots_clear(s->pa);
