@@ -32,6 +32,17 @@ if [ ! -x $TV ]; then
 	return 0
 fi
 
+# bpf_testmod.ko (scripts/build-testmod), beside test_verifier: 6.12's and later test_verifier
+# load it themselves at the start of each run and unload it at its end, and their kfunc tests
+# ("calls: invalid kfunc call ...", "map_kptr: ...") call its kfuncs; 6.1's and 5.10's do not use
+# it. Without it (scripts/build-selftests' wrapper) those tests fail, alike in every run.
+aj_testmod $TV_DIR test_verifier
+TV_TESTMOD=0
+if [ "$AJ_TESTMOD" = 1 ] && grep -q 'bpf_testmod\.ko' $TV; then
+	TV_TESTMOD=1
+	diag "test_verifier: loads bpf_testmod.ko in every run (its kfunc tests run)"
+fi
+
 # Unprivileged tests (/u) run only when unprivileged BPF is allowed; Debian's default (2) can be
 # lowered to 0 at run time. They are the ones where the verifier adds speculation barriers and
 # sanitation that the JIT then compiles, so they are worth the extra time.
@@ -135,6 +146,12 @@ for run in ${AJ_VERIFIER_RUNS:-base stock legacy optimized}; do
 		diag "altjit ($run): requests $req, legacy_jited $leg, optimized_jited $opt," \
 			"handed back: mode $mode_back, unsupported $unsup, error $err"
 	fi
+	if [ "$TV_TESTMOD" = 1 ]; then
+		# (the loader's messages: testing_helpers.c, build-selftests' wrapper)
+		check "test_verifier ($run): ran with bpf_testmod.ko loaded" sh -c \
+			"! grep -q -E \"no bpf_testmod.ko here|Can't find bpf_testmod|Failed to load bpf_testmod\" /tmp/tv-$run.out"
+	fi
+	aj_testmod_gone "$run" test_verifier
 	if [ -z "$BASE_RUN" ]; then
 		# The first run is the baseline the others are compared with.
 		BASE_RUN=$run BASE_PASS=$TV_PASS BASE_SKIP=$TV_SKIP BASE_FAIL=$TV_FAIL
