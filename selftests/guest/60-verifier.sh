@@ -32,6 +32,22 @@ if [ ! -x $TV ]; then
 	return 0
 fi
 
+# bpf_testmod.ko (scripts/build-testmod), beside test_verifier: 6.12's and later test_verifier
+# load it themselves at the start of each run and unload it at its end, and their kfunc tests
+# ("calls: invalid kfunc call ...", "map_kptr: ...") call its kfuncs; 6.1's and 5.10's do not use
+# it, and scripts/check puts it here only for a test_verifier whose source loads it. Without it
+# (scripts/build-selftests' wrapper says "no bpf_testmod.ko here") those tests would fail alike in
+# every run: a run that says so fails.
+TV_TESTMOD=0
+if [ -e $TV_DIR/bpf_testmod.ko ]; then
+	aj_testmod $TV_DIR test_verifier
+	TV_TESTMOD=$AJ_TESTMOD
+	[ "$TV_TESTMOD" = 0 ] || diag "test_verifier: loads bpf_testmod.ko in every run (its kfunc tests run)"
+else
+	AJ_TESTMOD=0
+	diag "test_verifier: no bpf_testmod.ko beside it (this kernel's test_verifier does not load it)"
+fi
+
 # Unprivileged tests (/u) run only when unprivileged BPF is allowed; Debian's default (2) can be
 # lowered to 0 at run time. They are the ones where the verifier adds speculation barriers and
 # sanitation that the JIT then compiles, so they are worth the extra time.
@@ -135,6 +151,14 @@ for run in ${AJ_VERIFIER_RUNS:-base stock legacy optimized}; do
 		diag "altjit ($run): requests $req, legacy_jited $leg, optimized_jited $opt," \
 			"handed back: mode $mode_back, unsupported $unsup, error $err"
 	fi
+	# (the loader's messages: testing_helpers.c, build-selftests' wrapper)
+	if grep -q -E "no bpf_testmod.ko here|Can't find bpf_testmod|Failed to load bpf_testmod" /tmp/tv-$run.out; then
+		not_ok "test_verifier ($run): ran with bpf_testmod.ko loaded (it loads it: scripts/check must put it beside it)"
+		grep -E "bpf_testmod" /tmp/tv-$run.out | head -n 3 | sed 's/^/#   /'
+	elif [ "$TV_TESTMOD" = 1 ]; then
+		ok "test_verifier ($run): ran with bpf_testmod.ko loaded"
+	fi
+	aj_testmod_gone "$run" test_verifier
 	if [ -z "$BASE_RUN" ]; then
 		# The first run is the baseline the others are compared with.
 		BASE_RUN=$run BASE_PASS=$TV_PASS BASE_SKIP=$TV_SKIP BASE_FAIL=$TV_FAIL

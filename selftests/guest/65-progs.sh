@@ -41,8 +41,15 @@ fi
 tp_tests=$(awk '$1 == "test" { print $2 }' $TP_DIR/tests.txt)
 _m=$(awk '$1 == "missing" { printf " %s", $2 }' $TP_DIR/tests.txt)
 [ -z "$_m" ] || diag "test_progs: not in this kernel's source:$_m"
+# bpf_testmod.ko (scripts/build-testmod), beside test_progs: 6.1's and later test_progs load it at
+# the start of each run and unload it at its end (without it they warn and skip what needs it).
+aj_testmod $TP_DIR test_progs
 _m=$(awk '$1 == "testmod" { printf " %s", $2 }' $TP_DIR/tests.txt)
-[ -z "$_m" ] || diag "test_progs: refer to bpf_testmod.ko (not built; those parts skip or fail alike in every run):$_m"
+if [ "$AJ_TESTMOD" = 1 ]; then
+	[ -z "$_m" ] || diag "test_progs: refer to bpf_testmod.ko (loaded in every run):$_m"
+else
+	[ -z "$_m" ] || diag "test_progs: refer to bpf_testmod.ko (not here; those parts skip or fail alike in every run):$_m"
+fi
 
 # Known divergences, by run and kernel: (sub)tests that pass without altjit and fail under a scheme
 # for a reason stated here. Each must fail exactly as said (a point fails when one passes again, so
@@ -193,6 +200,11 @@ for run in ${AJ_PROGS_RUNS:-base stock legacy optimized}; do
 			"handed back: mode $mode_back, unsupported $unsup, error $err; isolation_refused $iso"
 		tp_handed_back "$run"
 	fi
+	if [ "$AJ_TESTMOD" = 1 ]; then
+		check "test_progs ($run): ran with bpf_testmod.ko loaded (no 'Selftests relying on bpf_testmod.ko will be skipped')" \
+			sh -c "! grep -q -E 'relying on bpf_testmod.ko will be skipped|Failed to load bpf_testmod' /tmp/tp-$run.out"
+	fi
+	aj_testmod_gone "$run" test_progs
 	if [ -z "$BASE_RUN" ]; then
 		# The first run is the baseline the others are compared with.
 		BASE_RUN=$run BASE_SUM=$TP_SUM

@@ -155,3 +155,41 @@ aj_insmod() {
 	dmesg | tail -5 | sed 's/^/# /'
 	return 1
 }
+
+# aj_testmod DIR RUNNER: the selftests' bpf_testmod.ko that scripts/check put in DIR beside RUNNER
+# (scripts/build-testmod; test_verifier and test_progs load it from their working directory and
+# unload it when done, in every run alike). One point: it loads with its BTF and unloads again
+# (/sys/kernel/btf/bpf_testmod: where CONFIG_MODULE_ALLOW_BTF_MISMATCH is set, 6.1 and 6.12, a
+# module whose BTF does not fit the kernel's loads without it, and its kfuncs are not found). Sets
+# AJ_TESTMOD=1 when it did; 0 with a skipped point when DIR has no module (5.10's selftests have
+# none; a failed build is the host's failing point).
+aj_testmod() {
+	AJ_TESTMOD=0
+	if [ ! -e "$1/bpf_testmod.ko" ]; then
+		# Only 5.10's selftests have none (it came with 5.11): anywhere else it must be here.
+		case $(uname -r) in
+		[1-4].* | 5.[0-9].* | 5.10.*)
+			skip "$2: bpf_testmod.ko loads with its BTF" "no bpf_testmod.ko in $1 (this kernel's selftests have none)" ;;
+		*) not_ok "$2: bpf_testmod.ko is in $1 (scripts/build-testmod; scripts/check puts it there)" ;;
+		esac
+		return 0
+	fi
+	! grep -q '^bpf_testmod ' /proc/modules || rmmod bpf_testmod
+	if insmod "$1/bpf_testmod.ko" && [ -e /sys/kernel/btf/bpf_testmod ] && rmmod bpf_testmod &&
+		! grep -q '^bpf_testmod ' /proc/modules; then
+		ok "$2: bpf_testmod.ko loads with its BTF (/sys/kernel/btf/bpf_testmod) and unloads"
+		AJ_TESTMOD=1
+	else
+		not_ok "$2: bpf_testmod.ko loads with its BTF (/sys/kernel/btf/bpf_testmod) and unloads"
+		dmesg | grep -i -E 'bpf_testmod|btf' | tail -n 5 | sed 's/^/#   /'
+		! grep -q '^bpf_testmod ' /proc/modules || rmmod bpf_testmod || true
+	fi
+	dmesg | grep -i 'bpf_testmod' | head -n 3 | sed 's/^/# dmesg: /' || true
+}
+
+# aj_testmod_gone RUN RUNNER: one point: RUNNER unloaded bpf_testmod at the end of run RUN (a module
+# left behind would hold the next run's programs, and the unload tests' dmesg would show it).
+aj_testmod_gone() {
+	[ "$AJ_TESTMOD" = 1 ] || return 0
+	check "$2 ($1): bpf_testmod unloaded at its end" sh -c "! grep -q '^bpf_testmod ' /proc/modules"
+}
