@@ -9,7 +9,9 @@
 # legacy and optimized alike); the programs handed back are listed with altjit's reason (its dmesg
 # line), and any reason but the expected one fails.
 #   AJ_PROGS_RUNS  the runs to do, default "base stock legacy optimized"
-#   AJ_PROGS_ARGS  arguments for test_progs (e.g. "-t tailcalls"), default every test built
+#   AJ_PROGS_ARGS  arguments for test_progs (e.g. "-t tailcalls"), default every test of the run
+#   ALTJIT_FULL    1 (make check-full): also the tests of scripts/test_progs-full.list ("full" in
+#                  tests.txt); else only those of scripts/test_progs.list ("test"), picked by -t
 
 TP_DIR=/altjit/progs
 TP=$TP_DIR/test_progs
@@ -38,7 +40,21 @@ if [ -r $TP_DIR/config ] && [ ! -e /boot/config-$(uname -r) ] && [ ! -e /proc/co
 	cp $TP_DIR/config /boot/config-$(uname -r)
 	TP_KCONFIG=/boot/config-$(uname -r)
 fi
-tp_tests=$(awk '$1 == "test" { print $2 }' $TP_DIR/tests.txt)
+# The tests of this run: those of scripts/test_progs.list, and under make check-full (ALTJIT_FULL=1)
+# those of scripts/test_progs-full.list too. Without ALTJIT_FULL, test_progs is told the first by
+# name (-t A,B,...: exact names from 6.1 on, substrings on 5.10, where no full test's name holds a
+# core test's name).
+TP_SEL=""
+if [ "${ALTJIT_FULL:-0}" = 1 ]; then
+	tp_tests=$(awk '$1 == "test" || $1 == "full" { print $2 }' $TP_DIR/tests.txt)
+	diag "test_progs: ALTJIT_FULL=1: the tests of test_progs.list and test_progs-full.list"
+else
+	tp_tests=$(awk '$1 == "test" { print $2 }' $TP_DIR/tests.txt)
+	if grep -q '^full ' $TP_DIR/tests.txt; then
+		TP_SEL="-t $(echo $tp_tests | tr ' ' ',')"
+		diag "test_progs: only the tests of test_progs.list (those of test_progs-full.list with ALTJIT_FULL=1)"
+	fi
+fi
 _m=$(awk '$1 == "missing" { printf " %s", $2 }' $TP_DIR/tests.txt)
 [ -z "$_m" ] || diag "test_progs: not in this kernel's source:$_m"
 _m=$(awk '$1 == "testmod" { printf " %s", $2 }' $TP_DIR/tests.txt)
@@ -88,7 +104,7 @@ esac
 tp_run() {
 	_t0=$(date +%s)
 	_rc=0
-	(cd $TP_DIR && ./test_progs ${TP_DENY:+-d $TP_DENY} ${AJ_PROGS_ARGS:-}) >/tmp/tp-$1.out 2>&1 || _rc=$?
+	(cd $TP_DIR && ./test_progs ${TP_DENY:+-d $TP_DENY} ${AJ_PROGS_ARGS:-$TP_SEL}) >/tmp/tp-$1.out 2>&1 || _rc=$?
 	TP_SECS=$(($(date +%s) - _t0))
 	# "#12/3   tailcalls/tailcall_3:OK", "#12     tailcalls:FAIL" (a subtest name may hold blanks).
 	# With failures, test_progs repeats their logs and result lines after "All error logs:".
