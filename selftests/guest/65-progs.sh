@@ -117,6 +117,12 @@ case $(uname -r) in
 [1-6].*) ;;
 *)
 	TP_DENY="timer_async_cancel"
+	# 7.x splits flow_dissector (make check-full) into tests of which three fail as a whole
+	# without altjit here (busybox cannot make their network namespace: EOPNOTSUPP/ENOENT), and
+	# flow_dissector_namespace leaves its program attached to the root namespace when it does:
+	# under legacy that image keeps altjit in use, and rmmod fails. Left out, like those.
+	TP_DENY="$TP_DENY,flow_dissector_namespace,flow_dissector_skb_less_direct_attach"
+	TP_DENY="$TP_DENY,flow_dissector_skb_less_indirect_attach"
 	if [ ! -e /sys/bus/event_source/devices/cpu ]; then
 		TP_DENY="$TP_DENY,timer_stress_nmi_race,timer_stress_nmi_update,timer_stress_nmi_cancel"
 		diag "test_progs: no hardware cycle counter here: timer_stress_nmi_* left out (they would skip after minutes of work)"
@@ -266,6 +272,8 @@ for run in ${AJ_PROGS_RUNS:-base stock legacy optimized}; do
 		_nores=""
 		[ -z "${AJ_PROGS_ARGS:-}" ] || tp_tests=""
 		for _t in $tp_tests; do
+			# (7.3's timer.c has tests of its own left out with -d: TP_DENY, above)
+			case ",$TP_DENY," in *",$_t,"*) continue ;; esac
 			awk -v t="$_t" 'substr($0, length($1) + 2) == t { f = 1 } END { exit !f }' /tmp/tp-$run.res ||
 				_nores="$_nores $_t"
 		done
