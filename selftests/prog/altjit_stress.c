@@ -354,11 +354,16 @@ static pid_t start_flipper(void)
 			_exit(2);
 		n++;
 		if (!(n % 64)) {
-			FILE *f = fopen("/tmp/altjit_flips", "w");
+			/*
+			 * Written aside and renamed over: a reader never sees the file truncated
+			 * and empty (read as -1 flips: seen once on 7.3, 2026-12-05).
+			 */
+			FILE *f = fopen("/tmp/altjit_flips.new", "w");
 
 			if (f) {
 				fprintf(f, "%lu\n", n);
-				fclose(f);
+				if (!fclose(f))
+					rename("/tmp/altjit_flips.new", "/tmp/altjit_flips");
 			}
 		}
 	}
