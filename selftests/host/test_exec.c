@@ -56,6 +56,27 @@ static void P_fold_exit(struct pbuf *p)
 	P(p, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+/*
+ * run_pair: programs a (slot 0, no stack) and b (slot 1, 200 bytes of stack), with max_entries
+ * slots (the rest empty), compiled for one variant with direct or indirect tail calls, run from a
+ * on a zeroed ctx; compare()'s result.
+ */
+static int run_pair(const struct pbuf *a, const struct pbuf *b, uint32_t max_entries, size_t v,
+		    int direct, uint8_t *ctx, const char *what, int *reported)
+{
+	struct progset ps = { .nprogs = 2, .max_entries = max_entries, .slot = { 0, 1, -1 } };
+
+	ps.insns[0] = a->in;
+	ps.len[0] = a->n;
+	ps.stack[0] = 0;
+	ps.insns[1] = b->in;
+	ps.len[1] = b->n;
+	ps.stack[1] = 200;
+	memset(ctx, 0, CTX_SIZE);
+	host_reset();
+	return compare(&ps, &variants[v], direct, ctx, what, reported);
+}
+
 static int run_single(const struct pbuf *p, uint32_t stack, const char *what, int *reported,
 		      int *count)
 {
@@ -487,18 +508,8 @@ static void test_tail_calls(void)
 		P(&b, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 		for (v = 0; v < nr_variants; v++)
 			for (direct = 0; direct < 2; direct++) {
-				struct progset ps = { .nprogs = 2, .max_entries = 3, .slot = { 0, 1, -1 } };
-
-				ps.insns[0] = a.in;
-				ps.len[0] = a.n;
-				ps.stack[0] = 0;
-				ps.insns[1] = b.in;
-				ps.len[1] = b.n;
-				ps.stack[1] = 200;
-				memset(ctx, 0, sizeof(ctx));
-				host_reset();
-				fails += compare(&ps, &variants[v], direct, ctx,
-						 shape ? "tail-call chain a<->b" : "tail-call limit", &reported) != 0;
+				fails += run_pair(&a, &b, 3, v, direct, ctx,
+						  shape ? "tail-call chain a<->b" : "tail-call limit", &reported) != 0;
 				count++;
 			}
 	}
@@ -554,18 +565,8 @@ static void test_keep_chains(void)
 	P(&d, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 	for (v = 0; v < nr_variants; v++)
 		for (direct = 0; direct < 2; direct++) {
-			struct progset ps = { .nprogs = 2, .max_entries = 2, .slot = { 0, 1 } };
-			int f;
+			int f = run_pair(&k, &d, 2, v, direct, ctx, "keep/lean chain k<->d", &reported) != 0;
 
-			ps.insns[0] = k.in;
-			ps.len[0] = k.n;
-			ps.stack[0] = 0;
-			ps.insns[1] = d.in;
-			ps.len[1] = d.n;
-			ps.stack[1] = 200;
-			memset(ctx, 0, sizeof(ctx));
-			host_reset();
-			f = compare(&ps, &variants[v], direct, ctx, "keep/lean chain k<->d", &reported) != 0;
 			if (!f && compare_r0 != 34) {
 				bad_total++;
 				f = 1;
