@@ -45,7 +45,7 @@ fi
 # name (-t A,B,...: exact names from 6.1 on, substrings on 5.10, where no full test's name holds a
 # core test's name).
 TP_SEL=""
-if [ "${ALTJIT_FULL:-0}" = 1 ]; then
+if [ "$AJ_FULL" = 1 ]; then
 	tp_tests=$(awk '$1 == "test" || $1 == "full" { print $2 }' $TP_DIR/tests.txt)
 	diag "test_progs: ALTJIT_FULL=1: the tests of test_progs.list and test_progs-full.list"
 else
@@ -87,7 +87,7 @@ case $(uname -r) in
 [1-5].* | 6.[0-9].* | 6.1[01].*) ;;
 *)
 	TP_KNOWN_legacy="verifier_tailcall_jit verifier_tailcall_jit/main"
-	if [ "${ALTJIT_FULL:-0}" = 1 ]; then
+	if [ "$AJ_FULL" = 1 ]; then
 		TP_KNOWN_legacy="$TP_KNOWN_legacy exceptions exceptions/*" TP_KNOWN_ISO_legacy=1
 	fi
 	;;
