@@ -39,6 +39,7 @@ enum altjit_scheme {
 	X(handed_back_error,	"handed to the stock JIT: altjit failed (memory, image size)") \
 	X(isolation_refused,	"loads and prog array updates refused: tail-call entries differ") \
 	X(legacy_live,		"legacy images alive now (each holds a module reference)") \
-	X(subprog_pending,	"subprograms between their two passes now (each holds a module reference)")
+	X(subprog_pending,	"subprograms between their two passes now (each holds a module reference)") \
+	X(tc_sites,		"direct tail calls whose jump altjit follows now (keep-mode images)")
 
 #endif /* _ALTJIT_UAPI_H */

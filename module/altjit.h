@@ -42,6 +42,7 @@ static inline void aj_stat_inc(enum altjit_stat s)
 	AJ_KSYMS_SELECT(X)							\
 	AJ_KSYMS_IMAGE(X)							\
 	X(__bpf_arch_text_poke, 0)						\
+	X(prog_array_map_poke_run, 0)						\
 	AJ_KSYMS_MITIGATION(X)
 #define AJ_KSYMS(X)	X(kallsyms_lookup_name, 1) AJ_KSYMS_REST(X)
 
@@ -72,6 +73,22 @@ struct bpf_prog *altjit_orig_select_runtime(struct bpf_verifier_env *env, struct
 					    int *err);
 bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp);
 void altjit_orig_jit_free(struct bpf_prog *prog);
+
+/* jit_kernel.c: the running kernel as the code generator sees it. */
+struct aj_target;
+extern struct aj_target aj_target;
+
+/* tailpoke.c: the direct tail calls altjit follows (a frame's own jump, tc_direct_entry). */
+struct aj_frame;
+void altjit_tailpoke_hooked(bool on);
+bool altjit_tailpoke_ready(void);
+void altjit_tailpoke_add(const struct bpf_prog *prog, const struct aj_frame *frame,
+			 const struct bpf_map *map, u32 key, u8 *hot, const struct bpf_prog *target);
+void altjit_tailpoke_forget(const struct bpf_prog *prog);
+void altjit_tailpoke_retire(void);
+void aj_poke_run(struct bpf_map *map, u32 key, struct bpf_prog *old, struct bpf_prog *new);
+void altjit_orig_poke_run(struct bpf_map *map, u32 key, struct bpf_prog *old,
+			  struct bpf_prog *new);
 
 /* isolation.c: programs whose tail-call entries differ never share a prog array. */
 struct bpf_prog *aj_select_runtime(struct bpf_verifier_env *env, struct bpf_prog *fp, int *err);

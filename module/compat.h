@@ -177,6 +177,10 @@ int __bpf_arch_text_poke(void *ip, enum bpf_text_poke_type t, void *old_addr, vo
 #define aj_text_poke(ip, t, old, new)	aj_call(__bpf_arch_text_poke)(ip, t, old, new, true)
 #endif
 
+/* The prog array's map_poke_run (static in kernel/bpf/arraymap.c, the same on every kernel). */
+void prog_array_map_poke_run(struct bpf_map *map, u32 key, struct bpf_prog *old,
+			     struct bpf_prog *poke_new);
+
 /* Kernel functions the mitigations need: call-depth accounting (6.2+, retbleed=stuff). */
 #ifdef X86_FEATURE_CALL_DEPTH
 #include <asm/alternative.h>

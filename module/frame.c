@@ -55,9 +55,23 @@
  *   where a nopl after this prologue would sit, could be: in a stock image that offset may fall
  *   inside a movabs whose immediate is the program's own bytes. Legacy's marker is safe for the
  *   same reason this one is: at X86_TAIL_CALL_OFFSET every stock image starts an instruction the
- *   JIT chose, and it never emits a nopl with that displacement.) It costs no instruction. Direct
- *   tail calls of such a program still take the stock ABI (the poke code jumps to
- *   X86_TAIL_CALL_OFFSET); programs without indirect tail calls keep the lean frame, byte for byte.
+ *   JIT chose, and it never emits a nopl with that displacement.) It costs no instruction.
+ *
+ *   A direct tail call keeps the kernel's bypass and site, pointed by its poke code at the
+ *   target's stock entry as for any image, and puts one jump of altjit's own between them:
+ *
+ *     count ; bypass: jmp out | nop5 ; [6.12+: add qword [rax],1]
+ *     hot:  jmp rel32               -> a keep-mode target's keep entry, or the next instruction
+ *           the stock exit (pops, rsp = rbp, the count in rax)
+ *     site: nop5 | jmp target + X86_TAIL_CALL_OFFSET             (the kernel's)
+ *   out:
+ *
+ *   tailpoke.c re-points the hot jump at every update of the slot, before the kernel's poke code
+ *   runs (both ways of the hot jump are valid at any moment while the slot holds the target),
+ *   and points every hot jump at its next instruction before altjit unloads: the images then
+ *   take the stock ABI and need nothing of the module. Without tailpoke (the kernel function it
+ *   redirects not found) only indirect tail calls ask for keep mode, and direct ones take the
+ *   stock exit. Programs without tail calls keep the lean frame, byte for byte.
  *
  * legacy — the fixed pre-5.8 frame: every function pushes rbx, r13, r14, r15 and the counter, so
  * the prologue has one size, and a tail call may jump past all of it and reuse the caller's frame:
@@ -303,6 +317,21 @@ static void keep_tc_add_late(struct aj_ctx *ctx)
 		aj_emit4(&ctx->b, 0x48, 0x83, 0x00, 0x01);	/* add qword [rax], 1 */
 }
 
+/* Is the image at bpf_func a keep-mode one (the marker, see the top of this file)? */
+static bool keep_image(const struct aj_target *t, const u8 *bpf_func)
+{
+	u32 m;
+
+	memcpy(&m, bpf_func + keep_marker_off(t), sizeof(m));
+	return m == keep_marker(t);
+}
+
+/* A direct tail call's own jump: a keep-mode target's keep entry, or the stock ABI path (0). */
+static u32 opt_tc_direct_entry(const struct aj_target *t, const u8 *bpf_func)
+{
+	return keep_image(t, bpf_func) ? keep_entry(t) : 0;
+}
+
 /*
  * rcx: the target's struct bpf_prog. A keep-mode target is entered past its prologue, in this
  * frame; any other through the stock ABI, out of the hot path.
@@ -415,8 +444,16 @@ static void opt_tc_leave(struct aj_ctx *ctx)
 	u32 drop = ctx->stack;
 
 	if (opt_keep(ctx)) {
-		/* a direct tail call: the stock ABI (the kernel's poke jumps to its entry) */
+		/*
+		 * A direct tail call, between the kernel's bypass and its site: altjit's own jump
+		 * (tc_direct_entry) goes to a keep-mode target's keep entry with the frame as it
+		 * is, or to its next instruction: the stock ABI, to the kernel's site.
+		 */
 		keep_tc_add_late(ctx);
+		if (aj_env_tail_call_managed(ctx)) {
+			ctx->tc_hot = b->len;
+			x86_jmp_rel32(b, 0);
+		}
 		keep_unwind(ctx);
 		return;
 	}
@@ -455,8 +492,9 @@ static void opt_pass_counter(struct aj_ctx *ctx)
 
 /*
  * The keep-frame mode: a program without bpf2bpf calls (its frame is never kept under another)
- * with an indirect tail call (the one path that picks the target's entry at run time; a program
- * with direct ones only would pay the full frame for nothing until the poke code does too).
+ * with an indirect tail call (which picks the target's entry at run time), or a direct one when
+ * altjit follows the slot's updates (tailpoke.c points its own jump at the target's entry); with
+ * direct ones that nobody follows it would pay the full frame for nothing.
  */
 static bool opt_wants_keep(struct aj_ctx *ctx)
 {
@@ -468,7 +506,7 @@ static bool opt_wants_keep(struct aj_ctx *ctx)
 		return false;
 	for (i = 0; i < fn->len; i++)
 		if (fn->insns[i].code == (BPF_JMP | BPF_TAIL_CALL) &&
-		    !aj_env_tail_call_is_direct(ctx, i))
+		    (!aj_env_tail_call_is_direct(ctx, i) || aj_env_tail_call_managed(ctx)))
 			return true;
 	return false;
 }
@@ -496,6 +534,7 @@ const struct aj_frame aj_frame_optimized = {
 	.tc_leave = opt_tc_leave,
 	.tc_entry = opt_tc_entry,
 	.tc_indirect = opt_tc_indirect,
+	.tc_direct_entry = opt_tc_direct_entry,
 	.tc_count_late = opt_tc_count_late,
 	.pass_counter = opt_pass_counter,
 };

@@ -8,6 +8,8 @@
  *   bpf_prog_map_compatible   -> aj_map_compatible()      prog array insertions: same check
  *   (bpf_prog_array_compatible on 5.10)
  *   bpf_jit_free              -> aj_jit_free()            a legacy image's module reference
+ *   prog_array_map_poke_run   -> aj_poke_run()            direct tail calls altjit follows
+ *                                                         (optional: without it, none are)
  *
  * Unload: a task can be redirected and then be anywhere in altjit's code when the ops go away.
  * Every redirected call is counted in aj_inflight from its first instruction to its return; after
@@ -77,9 +79,18 @@ static void aj_jit_free_target(struct bpf_prog *prog)
 	altjit_leave();
 }
 
+static void aj_poke_run_target(struct bpf_map *map, u32 key, struct bpf_prog *old,
+			       struct bpf_prog *new)
+{
+	altjit_enter();
+	aj_poke_run(map, key, old, new);
+	altjit_leave();
+}
+
 struct aj_redirect {
 	const char *name;
 	void *target;
+	bool optional;			/* altjit loads without it (and says what it lacks) */
 	unsigned long ip;
 	bool registered;
 	struct ftrace_ops ops;
@@ -102,6 +113,7 @@ static struct aj_redirect aj_redirects[] = {
 	{ .name = AJ_SELECT_RUNTIME_FN, .target = aj_select_runtime_target },
 	{ .name = AJ_MAP_COMPATIBLE_FN, .target = aj_compatible_target },
 	{ .name = "bpf_jit_free", .target = aj_jit_free_target },
+	{ .name = "prog_array_map_poke_run", .target = aj_poke_run_target, .optional = true },
 	{ .name = "bpf_int_jit_compile", .target = aj_jit_target },
 };
 
@@ -150,11 +162,24 @@ int altjit_hook_install(void)
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(aj_redirects); i++) {
-		err = redirect_install(&aj_redirects[i]);
+		struct aj_redirect *r = &aj_redirects[i];
+
+		if (r->optional && (!aj_lookup(r->name) || !aj_ksym_present(AJ_KSYM_prog_array_map_poke_run))) {
+			pr_info("%s not found: direct tail calls take the stock exit\n", r->name);
+			continue;
+		}
+		err = redirect_install(r);
+		if (err && r->optional) {
+			pr_warn("direct tail calls take the stock exit (%s not redirected: %d)\n",
+				r->name, err);
+			continue;
+		}
 		if (err) {
 			altjit_hook_remove();
 			return err;
 		}
+		if (r->target == aj_poke_run_target)
+			altjit_tailpoke_hooked(true);
 	}
 	return 0;
 }
@@ -163,8 +188,11 @@ void altjit_hook_remove(void)
 {
 	int i;
 
+	/* the images' own jumps back to the stock exit while the redirect still follows the slots */
+	altjit_tailpoke_retire();
 	for (i = ARRAY_SIZE(aj_redirects) - 1; i >= 0; i--)
 		redirect_remove(&aj_redirects[i]);
+	altjit_tailpoke_hooked(false);
 	synchronize_rcu_tasks();
 	wait_event(aj_inflight_wq, atomic_read(&aj_inflight) == 0);
 	/* The last one out may still be on its way back through altjit_leave()'s return. */
@@ -204,5 +232,11 @@ bool altjit_orig_map_compatible(void *map, const struct bpf_prog *fp)
 void altjit_orig_jit_free(struct bpf_prog *prog)
 {
 	aj_call(bpf_jit_free)(prog);
+	barrier();
+}
+
+void altjit_orig_poke_run(struct bpf_map *map, u32 key, struct bpf_prog *old, struct bpf_prog *new)
+{
+	aj_call(prog_array_map_poke_run)(map, key, old, new);
 	barrier();
 }

@@ -29,8 +29,6 @@
 #include "compat.h"
 #include "jit.h"
 
-extern struct aj_target aj_target;
-
 struct aj_map_owner {
 	struct hlist_node node;
 	const struct bpf_map *map;
@@ -251,6 +249,8 @@ void aj_jit_free(struct bpf_prog *prog)
 	/* finished images only: no jit_data left between subprogram passes */
 	f = !prog->aux->jit_data ? prog_frame(prog) : NULL;
 	pinned = f && f->pins_module;
+	if (prog->aux->size_poke_tab)
+		altjit_tailpoke_forget(prog);
 	altjit_orig_jit_free(prog);
 	if (pinned) {
 		atomic64_dec(&altjit_stats[AJ_STAT_legacy_live]);

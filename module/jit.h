@@ -99,6 +99,15 @@ struct aj_frame {
 	 */
 	bool (*tc_indirect)(struct aj_ctx *ctx);
 	/*
+	 * Optional: for a frame whose direct tail calls have a second patch site of altjit's own
+	 * (tc_leave set ctx->tc_hot: a jmp rel32 in front of the frame's teardown, which the
+	 * kernel's poke code does not know), where that jump goes when the slot holds the program
+	 * whose image is at bpf_func: an offset from bpf_func, or 0 for the stock ABI path (the
+	 * jump's own next instruction: the teardown, then the kernel's site). Run when the image is
+	 * fixed up and at every update of the slot (tailpoke.c).
+	 */
+	u32 (*tc_direct_entry)(const struct aj_target *t, const u8 *bpf_func);
+	/*
 	 * Whether an indirect tail call counts only once the target was found (a call to an empty
 	 * slot is free), as 6.12's JIT does; else it counts before the lookup, as pre-5.8 kernels did.
 	 * Direct tail calls follow the same rule through tc_count/tc_leave.
@@ -142,6 +151,7 @@ struct aj_ctx {
 	u32 exit_off;			/* where the epilogue starts (previous pass) */
 	u32 fp_end;			/* where the first epilogue has restored the caller's rbp */
 	int insn_idx;			/* BPF instruction being emitted */
+	u32 tc_hot;			/* a direct tail call's own jump (tc_direct_entry), 0: none */
 	int err;
 	void *env;			/* the environment's own state (kernel: the bpf_prog) */
 };
@@ -219,13 +229,17 @@ u8 aj_callee_regs_used(const struct aj_func *fn);
  * aj_env_tail_call_is_direct: whether the tail call at insn i is to be emitted as a patchable
  *   direct jump (the kernel made a poke descriptor for it and altjit can patch it).
  * aj_env_tail_call_direct: the direct tail call at insn i was emitted: patch site (5-byte nop) at
- *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off.
+ *   offset site, bypass jump at offset bypass, to targets' bpf_func + adj_off; hot: the frame's
+ *   own jump in front of its teardown (tc_direct_entry), 0 when it has none.
+ * aj_env_tail_call_managed: whether altjit follows the slots' updates (the hot jumps can be kept
+ *   pointing at the right entry); without it, a frame must not emit one.
  * aj_env_probe_mem: a faulting-allowed load at offset insn_off (len bytes) into xreg dst.
  * aj_env_call_accounting: before a call to target: the kernel's call-depth accounting, if on.
  */
 int aj_env_call_addr(struct aj_ctx *ctx, int i, u64 *addr);
-int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off);
+int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off, u32 hot);
 bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i);
+bool aj_env_tail_call_managed(struct aj_ctx *ctx);
 int aj_env_probe_mem(struct aj_ctx *ctx, int i, u32 insn_off, u32 len, int dst);
 void aj_env_call_accounting(struct aj_ctx *ctx, u64 target);
 

@@ -398,7 +398,7 @@ static void emit_tail_call_indirect(struct aj_ctx *ctx)
  * expects (jmp rel32 at the bypass, the 5-byte NOP at the site).
  *   count the call (goto out when the budget is used up)
  *   bypass: jmp out                    -> nop5 while the slot holds a program
- *   leave this frame
+ *   leave this frame                   (a frame may put a jump of its own in front, tc_leave)
  *   site:   nop5                       -> jmp target + tail-call entry
  * out:
  */
@@ -410,6 +410,7 @@ static int emit_tail_call_direct(struct aj_ctx *ctx, int i)
 	out_count = ctx->frame->tc_count(ctx);
 	bypass = b->len;
 	x86_jmp_rel32(b, 0);
+	ctx->tc_hot = 0;
 	ctx->frame->tc_leave(ctx);
 	site = b->len;
 	aj_emit_patch_nop(ctx);
@@ -419,7 +420,7 @@ static int emit_tail_call_direct(struct aj_ctx *ctx, int i)
 		memcpy(b->image + bypass + 1, &rel, 4);
 	}
 	aj_bind_fwd(ctx, out_count);
-	return aj_env_tail_call_direct(ctx, i, site, bypass, ctx->frame->tc_entry(ctx));
+	return aj_env_tail_call_direct(ctx, i, site, bypass, ctx->frame->tc_entry(ctx), ctx->tc_hot);
 }
 
 static int emit_call(struct aj_ctx *ctx, const struct bpf_insn *insn, int i)

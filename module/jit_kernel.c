@@ -110,6 +110,8 @@ struct aj_alloc {
 	u8 *image, *rw_image;
 	u32 proglen;
 	u32 ex_used;		/* exception-table entries filled so far */
+	bool tc_managed;	/* tailpoke follows direct tail calls (read once per compile) */
+	u32 *tc_hot;		/* by poke descriptor: the frame's own jump (tc_direct_entry), 0: none */
 };
 
 static int aj_image_alloc(struct aj_ctx *ctx, u32 size, u8 **rw, u64 *ip)
@@ -239,13 +241,28 @@ bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
 	return aj_have_text_poke && imm > 0 && imm <= prog->aux->size_poke_tab;
 }
 
-int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off)
+bool aj_env_tail_call_managed(struct aj_ctx *ctx)
+{
+	return ((struct aj_alloc *)ctx->env)->tc_managed;
+}
+
+int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off, u32 hot)
 {
 	struct bpf_jit_poke_descriptor *poke;
+	struct aj_alloc *a = ctx->env;
+	u32 n = ctx->fn->insns[i].imm - 1;
 
 	if (!ctx->b.image)
 		return 0;
-	poke = &ctx_prog(ctx)->aux->poke_tab[ctx->fn->insns[i].imm - 1];
+	if (hot) {
+		if (!a->tc_hot)
+			a->tc_hot = kcalloc(a->prog->aux->size_poke_tab, sizeof(*a->tc_hot),
+					    GFP_KERNEL);
+		if (!a->tc_hot)
+			return -ENOMEM;
+		a->tc_hot[n] = hot;
+	}
+	poke = &ctx_prog(ctx)->aux->poke_tab[n];
 	poke->tailcall_target = (void *)(unsigned long)(ctx->image_ip + site);
 	poke->tailcall_bypass = (void *)(unsigned long)(ctx->image_ip + bypass);
 	poke->bypass_addr = (u8 *)poke->tailcall_target + X86_JMP32_LEN;
@@ -253,8 +270,12 @@ int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32
 	return 0;
 }
 
-/* Point the direct tail calls of a finished image at what their slots hold now. */
-static void aj_tail_call_fixup(struct bpf_prog *prog)
+/*
+ * Point the direct tail calls of a finished image at what their slots hold now, and hand the
+ * frame's own jumps (a->tc_hot) to tailpoke, which follows the slots from then on.
+ */
+static void aj_tail_call_fixup(struct bpf_prog *prog, const struct aj_frame *frame,
+			       const struct aj_alloc *a)
 {
 	int i;
 
@@ -276,6 +297,9 @@ static void aj_tail_call_fixup(struct bpf_prog *prog)
 			BUG_ON(aj_text_poke(poke->tailcall_bypass, BPF_MOD_JUMP, poke->bypass_addr,
 					    NULL) < 0);
 		}
+		if (a->tc_hot && a->tc_hot[i])
+			altjit_tailpoke_add(prog, frame, poke->tail_call.map, poke->tail_call.key,
+					    a->image + a->tc_hot[i], target);
 		WRITE_ONCE(poke->tailcall_target_stable, true);
 		mutex_unlock(&array->aux->poke_mutex);
 	}
@@ -546,6 +570,7 @@ struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *p
 		prog->aux->jit_data = jd;
 	}
 	a.prog = prog;
+	a.tc_managed = aj_have_text_poke && altjit_tailpoke_ready();
 	if (jd->addrs) {
 		extra_pass = true;
 		addrs = jd->addrs;
@@ -620,7 +645,7 @@ struct bpf_prog *altjit_compile(struct bpf_verifier_env *env, struct bpf_prog *p
 			}
 			goto out_free;
 		}
-		aj_tail_call_fixup(prog);
+		aj_tail_call_fixup(prog, frame, &a);
 		if (frame->pins_module)
 			aj_image_pin();
 	} else {
@@ -648,6 +673,7 @@ out_free:
 	kfree(prog->aux->jit_data);
 	prog->aux->jit_data = NULL;
 out:
+	kfree(a.tc_hot);
 	if (blinded)
 		aj_jit_release_other(prog, prog == orig_prog ? tmp : orig_prog);
 	return prog;

@@ -247,7 +247,19 @@ bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
 	return ctx->fn->insns[i].imm > 0;
 }
 
-int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off)
+/*
+ * As the kernel with tailpoke's redirect live (host_tc_managed, the default): the frame's own
+ * jumps are followed (host_link); false: as a kernel where it could not be installed.
+ */
+bool host_tc_managed = true;
+
+bool aj_env_tail_call_managed(struct aj_ctx *ctx)
+{
+	(void)ctx;
+	return host_tc_managed;
+}
+
+int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32 adj_off, u32 hot)
 {
 	struct host_jit *j = ctx->env;
 	s32 n = ctx->fn->insns[i].imm - 1;
@@ -259,6 +271,7 @@ int aj_env_tail_call_direct(struct aj_ctx *ctx, int i, u32 site, u32 bypass, u32
 	j->pokes[n].site = site;
 	j->pokes[n].bypass = bypass;
 	j->pokes[n].adj_off = adj_off;
+	j->pokes[n].hot = hot;
 	j->pokes[n].emitted = true;
 	return 0;
 }
@@ -606,6 +619,14 @@ void host_link(struct host_jit *j, void *array)
 		j->image[p->site] = 0xe9;
 		memcpy(j->image + p->site + 1, &rel, 4);
 		memcpy(j->image + p->bypass, "\x0f\x1f\x44\x00\x00", 5);
+		/* tailpoke: the frame's own jump to the target's entry for it, else its next insn */
+		if (p->hot) {
+			uint32_t off = j->ctx.frame->tc_direct_entry(j->ctx.t, func);
+			uint8_t *dest = off ? func + off : j->image + p->hot + 5;
+
+			rel = (int32_t)((intptr_t)dest - (intptr_t)(j->image + p->hot + 5));
+			memcpy(j->image + p->hot + 1, &rel, 4);
+		}
 	}
 }
 

@@ -55,10 +55,14 @@ typedef uint64_t (*host_helper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint6
 extern host_helper_fn const host_helpers[HOST_NR_HELPERS];	/* [0] is NULL */
 extern const uint8_t host_helper_nargs[HOST_NR_HELPERS];
 
+/* Whether aj_env_tail_call_managed() says tailpoke follows direct tail calls (default true). */
+extern bool host_tc_managed;
+
 /* A direct tail call as the code generator reported it (aj_env_tail_call_direct). */
 struct host_poke {
 	uint32_t key;
 	uint32_t site, bypass, adj_off;
+	uint32_t hot;			/* the frame's own jump (tc_direct_entry), 0: none */
 	bool emitted;
 };
 #define HOST_MAX_POKES	64

@@ -522,9 +522,10 @@ static void test_tail_calls(void)
  * Chains that mix optimized's keep-frame mode with the lean frame, both ways, against the chain's
  * budget. k (slot 0) counts its runs in ctx[0] and tail-calls with an index the verifier cannot
  * see (ctx[0] & 1): itself (keep entry, frame kept) or d (slot 1). d counts in ctx[1], has another
- * frame (200 bytes of stack, R9) and tail-calls k with a constant index: direct in the runs with
- * direct tail calls (d keeps the lean frame: d -> k enters k's stock entry through the poked
- * site, k -> d leaves k's frame with the stock ABI), indirect otherwise (both keep mode). Either
+ * frame (200 bytes of stack, R9) and tail-calls k with a constant index: indirect (both keep
+ * mode), direct with tailpoke following it (both keep mode: d -> k through d's own jump to k's
+ * keep entry), or direct with nobody following it (d keeps the lean frame: d -> k enters k's
+ * stock entry through the poked site, k -> d leaves k's frame with the stock ABI). Either
  * returns ctx[0] + ctx[1]: 1 + 33 runs under every kernel's rule (no slot is empty).
  */
 static void test_keep_chains(void)
@@ -533,7 +534,7 @@ static void test_keep_chains(void)
 	int reported = 0, fails = 0, count = 0, bad_total = 0;
 	uint8_t ctx[CTX_SIZE];
 	size_t v;
-	int direct;
+	int direct, mode;
 
 	k.n = 0;
 	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0));
@@ -563,25 +564,30 @@ static void test_keep_chains(void)
 	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 8, 0));
 	P(&d, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
 	P(&d, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	/* mode 0: indirect; 1: direct, tailpoke following it; 2: direct, nobody following it */
 	for (v = 0; v < nr_variants; v++)
-		for (direct = 0; direct < 2; direct++) {
-			int f = run_pair(&k, &d, 2, v, direct, ctx, "keep/lean chain k<->d", &reported) != 0;
+		for (mode = 0; mode < 3; mode++) {
+			int f;
 
+			direct = mode != 0;
+			host_tc_managed = mode != 2;
+			f = run_pair(&k, &d, 2, v, direct, ctx, "keep/lean chain k<->d", &reported) != 0;
+			host_tc_managed = true;
 			if (!f && compare_r0 != 34) {
 				bad_total++;
 				f = 1;
 			}
-			/* under optimized, k is in keep mode, d only when its tail call is indirect */
+			/* under optimized, k is in keep mode, d unless its direct tail call is not followed */
 			if (!f && variants[v].frame == &aj_frame_optimized &&
-			    (!jits[0].ctx.frame_mode || (jits[1].ctx.frame_mode == 0) != (direct != 0))) {
+			    (!jits[0].ctx.frame_mode || (jits[1].ctx.frame_mode == 0) != (mode == 2))) {
 				bad_total++;
 				f = 1;
 			}
 			fails += f;
 			count++;
 		}
-	tap(!fails && count == 2 * (int)nr_variants,
-	    "native: chains keep mode <-> lean frame, both ways, direct and indirect: 34 runs (1 + 33 tail calls) on every variant (%d runs, %d mismatches, %d wrong totals or modes)",
+	tap(!fails && count == 3 * (int)nr_variants,
+	    "native: chains keep mode <-> lean frame, both ways, indirect, direct followed and not: 34 runs (1 + 33 tail calls) on every variant (%d runs, %d mismatches, %d wrong totals or modes)",
 	    count, fails, bad_total);
 }
 

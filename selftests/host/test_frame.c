@@ -443,11 +443,45 @@ static void test_keep_entry(unsigned hv)
 	r0 = host_call(j.image, ctx, &bad);
 	tap(r0 == 99 && !bad, "keep %s: an empty slot falls through (r0 %llu)", vn, (unsigned long long)r0);
 	host_jit_free(&j);
-	/* who carries the marker: only keep-mode images */
+	/*
+	 * A direct tail call (tailpoke following it): keep mode, and its own jump, once linked, goes
+	 * to a marked target's keep entry, else to its next instruction (the stock exit and the
+	 * kernel's site, at X86_TAIL_CALL_OFFSET).
+	 */
+	if (tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]),
+			      array, true, &t, &aj_frame_optimized) && o.nr_pokes == 1 &&
+		o.pokes[0].hot && has_marker(&o, &t) && o.ctx.frame_mode,
+		"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump at %u",
+		vn, o.pokes[0].hot)) {
+		for (marker = 0; marker < 2; marker++) {
+			uint8_t *img = probe_target(&t, marker, obj), *dest;
+			int32_t rel;
+
+			memcpy((uint8_t *)array + HOST_ARRAY_PTRS_OFF, (void *[]){ obj }, sizeof(void *));
+			host_link(&o, array);
+			memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
+			dest = o.image + o.pokes[0].hot + 5 + rel;
+			bad = 0;
+			r0 = img ? host_call(o.image, ctx, &bad) : 0;
+			tap(img && o.image[o.pokes[0].hot] == 0xe9 &&
+			    dest == (marker ? img + keep_entry_off(&t) : o.image + o.pokes[0].hot + 5) &&
+			    r0 == (marker ? 0x6b : stock_r0) && !bad,
+			    "keep %s: direct, a target %s: its own jump goes %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
+			    vn, marker ? "with the marker" : "with the stock JIT's bytes",
+			    marker ? "to the keep entry, frame kept" : "on to the stock exit and the site",
+			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
+			    (unsigned long long)bad);
+		}
+		memset((uint8_t *)array + HOST_ARRAY_PTRS_OFF, 0, 8);
+	}
+	host_jit_free(&o);
+	/* who carries the marker: only keep-mode images; without tailpoke, direct ones stay lean */
+	host_tc_managed = false;
 	tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]), array,
-			  true, &t, &aj_frame_optimized) && o.nr_pokes == 1 && !has_marker(&o, &t) &&
-	    !o.ctx.frame_mode,
-	    "keep %s: a program with direct tail calls only keeps the lean frame, no marker", vn);
+			  true, &t, &aj_frame_optimized) && o.nr_pokes == 1 && !o.pokes[0].hot &&
+	    !has_marker(&o, &t) && !o.ctx.frame_mode,
+	    "keep %s: a program with direct tail calls only, nobody following them: the lean frame, no marker, no own jump", vn);
+	host_tc_managed = true;
 	host_jit_free(&o);
 	tap(!compile_with(&o, no_tail_call, 2, array, false, &t, &aj_frame_optimized) &&
 	    !has_marker(&o, &t) && !o.ctx.frame_mode,
