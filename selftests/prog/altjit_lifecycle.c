@@ -27,6 +27,13 @@
  *	A program with a constant-index tail call, its slot filled after the load (a direct tail
  *	call is patched in place then) and emptied again. Prints "filled R empty R": 7 and 1.
  *
+ *   altjit_lifecycle unload-direct
+ *	With altjit loaded (optimized): a program with a constant-index tail call into slot 0, and
+ *	slot 0 filled with keep-mode programs (each has a direct tail call of its own) and a plain
+ *	one, in turns, before and after this tool unloads altjit (rmmod, retried for up to 10 s):
+ *	altjit's own jumps in the images must be back at the stock exit once it is gone. Prints
+ *	"sites S before R rmmod E after R R R R R" (S: the stats' tc_sites while loaded).
+ *
  *   altjit_lifecycle flip [-u USEC] [-s SECONDS]
  *	Flip /sys/kernel/altjit/mode legacy -> optimized -> stock every USEC (500) microseconds
  *	for SECONDS, as a SCHED_FIFO task, then leave it at optimized. Prints "flips N".
@@ -388,6 +395,74 @@ static int cmd_tailcall(void)
 	return 0;
 }
 
+/* tail_call(ctx, map, 3), a slot left empty; return v: keep mode under optimized */
+static int load_keep_ret(int map_fd, __u32 v)
+{
+	struct bpf_insn p[] = {
+		LD_MAP_FD(2, map_fd), MOV_IMM(3, 3), CALL_HELPER(BPF_FUNC_tail_call),
+		MOV_IMM(0, v), EXIT(),
+	};
+
+	return load(p, sizeof(p) / sizeof(p[0]), "aj_keep_ret");
+}
+
+static long stat_value(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/altjit/stats", "r");
+	char n[64];
+	long long v;
+	long r = -1;
+
+	while (f && fscanf(f, "%63s %lld", n, &v) == 2)
+		if (!strcmp(n, name))
+			r = v;
+	if (f)
+		fclose(f);
+	return r;
+}
+
+static int cmd_unload_direct(void)
+{
+	int a = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "aj_pa_ud", 4, 4, 4, NULL);
+	int caller = a < 0 ? -1 : load_caller(a);
+	int k1 = a < 0 ? -1 : load_keep_ret(a, 0x21), k2 = a < 0 ? -1 : load_keep_ret(a, 0x22);
+	int leaf = load_leaf(), seq[] = { k2, leaf, -1, k1, k2 }, i, rc = -1;
+	__u32 key = 0, r = 0;
+	long sites;
+
+	if (a < 0 || caller < 0 || k1 < 0 || k2 < 0 || leaf < 0) {
+		printf("setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	if (bpf_map_update_elem(a, &key, &k1, BPF_ANY) || run(caller, &r)) {
+		printf("failed: %s\n", strerror(errno));
+		return 1;
+	}
+	sites = stat_value("tc_sites");
+	printf("sites %ld before %u rmmod", sites, r);
+	for (i = 0; i < 100 && rc; i++) {
+		rc = system("rmmod altjit 2>/dev/null");
+		if (rc)
+			usleep(100000);
+	}
+	printf(" %d after", rc);
+	r = 0;
+	run(caller, &r);
+	printf(" %u", r);
+	for (i = 0; i < (int)(sizeof(seq) / sizeof(seq[0])); i++) {
+		if (seq[i] < 0 ? bpf_map_delete_elem(a, &key) :
+				 bpf_map_update_elem(a, &key, &seq[i], BPF_ANY)) {
+			printf(" update-failed:%s\n", strerror(errno));
+			return 1;
+		}
+		r = 0;
+		run(caller, &r);
+		printf(" %u", r);
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -399,9 +474,12 @@ int main(int argc, char **argv)
 		return cmd_owner();
 	if (argc >= 2 && !strcmp(argv[1], "tailcall"))
 		return cmd_tailcall();
+	if (argc >= 2 && !strcmp(argv[1], "unload-direct"))
+		return cmd_unload_direct();
 	if (argc >= 2 && !strcmp(argv[1], "flip"))
 		return cmd_flip(argc - 1, argv + 1);
 	fprintf(stderr, "usage: altjit_lifecycle subprogs [-n FUNCS] [-i ITERS] [-s SECONDS] |\n"
-		"       prog-array [-s SECONDS] [-e ENTRIES] | owner | tailcall | flip [-u USEC] [-s SECONDS]\n");
+		"       prog-array [-s SECONDS] [-e ENTRIES] | owner | tailcall | unload-direct |\n"
+		"       flip [-u USEC] [-s SECONDS]\n");
 	return 2;
 }

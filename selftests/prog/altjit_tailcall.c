@@ -829,13 +829,14 @@ static bool legacy_mixed(const struct lprog *lp, const struct fexp *f)
 }
 
 /*
- * optimized's keep-frame mode (module/frame.c): a program without bpf2bpf calls with an indirect
- * tail call gets legacy's frame behind the stock entries; its counter init is xor eax,eax in the
- * 33 c0 form (48 33 c0 on 6.10+), the marker its indirect tail calls look for.
+ * optimized's keep-frame mode (module/frame.c): a program without bpf2bpf calls with a tail call
+ * (indirect, or direct: altjit follows its slot, module/tailpoke.c, on every kernel here) gets
+ * legacy's frame behind the stock entries; its counter init is xor eax,eax in the 33 c0 form
+ * (48 33 c0 on 6.10+), the marker other keep-mode images' tail calls look for.
  */
 static bool keep_mode(bool optimized_round, const struct lprog *lp, const struct fexp *f)
 {
-	return optimized_round && lp->nfunc == 1 && f->ind;
+	return optimized_round && lp->nfunc == 1 && f->own_tc;
 }
 
 /* 5.10/6.1 keep mode at the stock entry: shr rax,32 ; sub rax,33 (the slot holds count - 33) */
@@ -1456,7 +1457,7 @@ static void check_stacks(struct set *a, struct set *b, int pa, const char *label
 /* ---- slot swapping while programs run ---- */
 
 struct swapper {
-	int pa, fds[2];
+	int pa, fds[4];
 	volatile bool stop;
 	long updates;
 	int err;
@@ -1469,9 +1470,9 @@ static void *swap_thread(void *arg)
 	long i = 0;
 
 	while (!sw->stop) {
-		int k = i % 3;
+		int k = i % 5;	/* the four programs in turn, then empty */
 
-		if (k < 2) {
+		if (k < 4) {
 			if (bpf_map_update_elem(sw->pa, &slot, &sw->fds[k], BPF_ANY)) {
 				sw->err = -errno;
 				break;
@@ -1487,24 +1488,48 @@ static void *swap_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * r0 = v after a direct tail call into EMPTY_D (always empty): under optimized a keep-mode image
+ * (a direct dispatcher's own jump enters it at its keep entry), under the others a plain one.
+ */
+static int load_keep_ret(struct lprog *lp, int pa, __u32 v)
+{
+	struct pb p = {};
+
+	tail_call(&p, pa, true, EMPTY_D);
+	mov_i(&p, R0, v);
+	ret(&p);
+	snprintf(lp->name, sizeof(lp->name), "tc_keep_ret");
+	*lp = (struct lprog){ .nfunc = 1, .f[0] = { .tc = true, .own_tc = true } };
+	return lp->fd = load(&p, lp->name);
+}
+
 static void check_swapping(struct set *s, const char *label)
 {
-	struct lprog dd = { .fd = -1 };
-	struct swapper sw = { .pa = s->pa, .fds = { s->ret[0].fd, s->ret[1].fd } };
+	struct lprog dd = { .fd = -1 }, kr[2] = { { .fd = -1 }, { .fd = -1 } };
+	struct swapper sw = { .pa = s->pa };
 	int pass, err = 0;
 
 
 	slots_clear(s->pa);
-	if (load_dispatch(&dd, s->pa, true, SWAP_SLOT) < 0) {
-		point(false, "%s: load the swap test's direct dispatcher", label);
-		return;
+	if (load_dispatch(&dd, s->pa, true, SWAP_SLOT) < 0 || load_keep_ret(&kr[0], s->pa, 0x102) < 0 ||
+	    load_keep_ret(&kr[1], s->pa, 0x103) < 0) {
+		point(false, "%s: load the swap test's direct dispatcher and targets", label);
+		goto out;
 	}
+	/* 0x100, 0x101: no tail call (lean); 0x102, 0x103: keep mode under optimized */
+	sw.fds[0] = s->ret[0].fd;
+	sw.fds[1] = s->ret[1].fd;
+	sw.fds[2] = kr[0].fd;
+	sw.fds[3] = kr[1].fd;
 	/*
 	 * First in turns: every transition of the slot (empty -> filled, filled -> other program,
 	 * filled -> same program, filled -> empty), each followed by a run of both dispatchers.
 	 */
 	{
-		static const int seq[] = { 0, 1, -1, 1, 0, 0, -1, -1, 0, 1, 1, -1 };
+		static const int seq[] = { 0, 1, -1, 1, 0, 0, -1, -1, 0, 1, 1, -1,
+					   2, 3, 0, 2, -1, 3, 1, 3, 2, 2, -1, 2 };
+		static const char *const names[] = { "0x100", "0x101", "0x102 (keep)", "0x103 (keep)" };
 		int bad = 0, r_i, i;
 		__u32 r;
 
@@ -1515,7 +1540,7 @@ static void check_swapping(struct set *s, const char *label)
 				int k = seq[i], d;
 				__u32 want = k < 0 ? FT : 0x100 + k;
 
-				if (slot_set(s->pa, SWAP_SLOT, k < 0 ? -1 : s->ret[k].fd)) {
+				if (slot_set(s->pa, SWAP_SLOT, k < 0 ? -1 : sw.fds[k])) {
 					bad++;
 					diagc("slot update %d: %s", i, strerror(errno));
 					continue;
@@ -1525,19 +1550,19 @@ static void check_swapping(struct set *s, const char *label)
 					if (err || r != want) {
 						bad++;
 						diagc("step %d (%s after %s), %s: returned %#x, want %#x",
-						      i, k < 0 ? "empty" : k ? "0x101" : "0x100",
-						      i ? (seq[i - 1] < 0 ? "empty" : seq[i - 1] ? "0x101" : "0x100") : "start",
+						      i, k < 0 ? "empty" : names[k],
+						      i ? (seq[i - 1] < 0 ? "empty" : names[seq[i - 1]]) : "start",
 						      d ? "indirect" : "direct", err ? ~0u : r, want);
 					}
 				}
 			}
 		point(!bad,
-		      "%s: slot filled, replaced, re-set and emptied in turns (120 steps): direct and indirect tail calls follow every change",
+		      "%s: slot filled, replaced, re-set and emptied in turns, between plain and keep-mode targets (240 steps): direct and indirect tail calls follow every change",
 		      label);
 	}
 	for (pass = 0; pass < 2; pass++) {
 		int fd = pass ? s->disp_i.fd : dd.fd;
-		long seen[3] = {}, bad = 0, runs = 0;
+		long seen[5] = {}, bad = 0, runs = 0;
 		pthread_t th;
 		double t0;
 		__u32 r;
@@ -1555,12 +1580,10 @@ static void check_swapping(struct set *s, const char *label)
 			if (err)
 				break;
 			runs++;
-			if (r == 0x100)
-				seen[0]++;
-			else if (r == 0x101)
-				seen[1]++;
+			if (r >= 0x100 && r <= 0x103)
+				seen[r - 0x100]++;
 			else if (r == FT)
-				seen[2]++;
+				seen[4]++;
 			else if (bad++ < 5)
 				diag("  run %ld returned %#x", runs, r);
 		}
@@ -1569,13 +1592,19 @@ static void check_swapping(struct set *s, const char *label)
 		point(!err && !sw.err && !bad && runs > 0 && sw.updates > 0,
 		      "%s: %s tail call while another thread swaps the slot: every result is one of the slot's programs or the fall-through",
 		      label, pass ? "indirect" : "direct");
-		diag("  %ld runs: %ld x 0x100, %ld x 0x101, %ld fall-through, %ld other; %ld slot updates%s%s",
-		     runs, seen[0], seen[1], seen[2], bad, sw.updates, err ? "; run: " : "",
+		diag("  %ld runs: %ld x 0x100, %ld x 0x101, %ld x 0x102, %ld x 0x103, %ld fall-through, %ld other; %ld slot updates%s%s",
+		     runs, seen[0], seen[1], seen[2], seen[3], seen[4], bad, sw.updates, err ? "; run: " : "",
 		     err ? strerror(-err) : "");
 		if (sw.err)
 			diag("  slot update: %s", strerror(-sw.err));
 	}
-	close(dd.fd);
+out:
+	if (dd.fd >= 0)
+		close(dd.fd);
+	if (kr[0].fd >= 0)
+		close(kr[0].fd);
+	if (kr[1].fd >= 0)
+		close(kr[1].fd);
 	slots_clear(s->pa);
 }
 
