@@ -36,12 +36,16 @@ pj_load() {
 # 6.12, 7.3: the counter-pointer sequence, 14 bytes).
 # Legacy keeps the counter slots as the stock JIT does (lcnt: their pops at exit).
 case $(uname -r) in
-6.12.* | 7.*) ibt=4 slot=3 tcb=14 lcnt=2 ;;
-*) ibt=0 slot=2 tcb=1 lcnt=1 ;;
+6.12.* | 7.*) ibt=4 slot=3 tcb=14 lcnt=2 conv=0 ;;
+*) ibt=0 slot=2 tcb=1 lcnt=1 conv=8 ;;
 esac
 base=$((ibt + 5 + slot + 4 + ibt))		# endbr, nop5, slot, push rbp; mov rbp,rsp, endbr
 # legacy: marker, endbr (resize entry), sub rsp, 4 pushes, counter slots, endbr (reuse entry)
 lbase=$((ibt + 5 + slot + 4 + 7 + ibt + 7 + 7 + tcb + ibt))
+# optimized's keep-frame mode (every program that tail-calls and has no bpf2bpf calls): the stock
+# entry's endbr, the count's conversion (5.10/6.1: shr, sub), sub rsp, 4 pushes, counter slots,
+# endbr (keep entry); its exit pops as legacy's
+kbase=$((ibt + 5 + slot + 4 + ibt + conv + 7 + 7 + tcb + ibt))
 # regbytes MASK: push/pop bytes of R6-R9 (rbx 1, r13-r15 2 each); regnames MASK
 regbytes() { echo $(((${1} & 1) + ((${1} >> 1) & 1) * 2 + ((${1} >> 2) & 1) * 2 + ((${1} >> 3) & 1) * 2)); }
 regnames() {
@@ -86,6 +90,8 @@ pj_check() {
 		[ "$kind" != tail ] && [ "$kind" != tailonly ] || tcc=true pro=$((pro + tcb))
 		if [ "$scheme" = legacy ]; then
 			pushes=rbx,r13,r14,r15 tcc=true pro=$lbase epi=$((lcnt + 7 + 1 + R))
+		elif [ "$scheme" = optimized ] && [ "$tcc" = true ]; then
+			pushes=rbx,r13,r14,r15 pro=$kbase epi=$((lcnt + 7 + 1 + R))
 		fi
 		jited=$(bpftool prog show id "$id" | sed -n 's/.* jited \([0-9]*\)B.*/\1/p')
 		got="$(jstr "$top" scheme) $(jstr "$top" pushes) $(jnum "$top" tail_call_counter)"
