@@ -27,6 +27,12 @@ if [ ! -x $TP ]; then
 	return 0
 fi
 ! grep -q '^altjit ' /proc/modules || aj_rmmod
+# The clsact qdisc (sch_ingress.ko, a module in Debian's kernels; scripts/vm puts it beside
+# altjit.ko): test_progs' tc tests (tc_bpf's root subtest, tc_opts, tc_links) attach through it.
+# Loaded once for every run, base included, so the runs stay comparable.
+if [ -e /altjit/sch_ingress.ko ] && ! grep -q '^sch_ingress ' /proc/modules; then
+	check "insmod sch_ingress.ko (the clsact qdisc, for test_progs' tc tests)" insmod /altjit/sch_ingress.ko
+fi
 # test_progs' cgroup helpers mount cgroup2 on /mnt (fexit_bpf2bpf/fentry_to_cgroup_bpf); the
 # busybox guest has no /mnt.
 mkdir -p /mnt
