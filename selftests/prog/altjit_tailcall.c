@@ -1512,8 +1512,12 @@ static void check_swapping(struct set *s, const char *label)
 
 
 	slots_clear(s->pa);
-	if (load_dispatch(&dd, s->pa, true, SWAP_SLOT) < 0 || load_keep_ret(&kr[0], s->pa, 0x102) < 0 ||
-	    load_keep_ret(&kr[1], s->pa, 0x103) < 0) {
+	/*
+	 * The direct dispatcher is loaded while its slot holds a keep-mode program: its own jump
+	 * starts at that program's keep entry (fixup time), and each update must move it.
+	 */
+	if (load_keep_ret(&kr[0], s->pa, 0x102) < 0 || load_keep_ret(&kr[1], s->pa, 0x103) < 0 ||
+	    slot_set(s->pa, SWAP_SLOT, kr[0].fd) || load_dispatch(&dd, s->pa, true, SWAP_SLOT) < 0) {
 		point(false, "%s: load the swap test's direct dispatcher and targets", label);
 		goto out;
 	}
