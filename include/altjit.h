@@ -40,6 +40,7 @@ enum altjit_scheme {
 	X(isolation_refused,	"loads and prog array updates refused: tail-call entries differ") \
 	X(legacy_live,		"legacy images alive now (each holds a module reference)") \
 	X(subprog_pending,	"subprograms between their two passes now (each holds a module reference)") \
-	X(tc_sites,		"direct tail calls whose jump altjit follows now (keep-mode images)")
+	X(tc_sites,		"direct tail calls whose jump altjit follows now (keep-mode images)") \
+	X(tc_sites_keep,	"... of which jump to a keep-mode target's keep entry now")
 
 #endif /* _ALTJIT_UAPI_H */

@@ -80,6 +80,7 @@ extern struct aj_target aj_target;
 
 /* tailpoke.c: the direct tail calls altjit follows (a frame's own jump, tc_direct_entry). */
 struct aj_frame;
+bool altjit_direct_tail_calls(void);	/* jit_kernel.c */
 void altjit_tailpoke_hooked(bool on);
 bool altjit_tailpoke_ready(void);
 void altjit_tailpoke_add(const struct bpf_prog *prog, const struct aj_frame *frame,

@@ -139,10 +139,15 @@ static int redirect_install(struct aj_redirect *r)
 	r->ops.flags = AJ_FTRACE_OPS_FLAGS;
 	err = ftrace_set_filter_ip(&r->ops, r->ip, 0, 0);
 	if (err) {
-		pr_err("cannot trace %s (ftrace_set_filter_ip: %d); not loading\n", r->name, err);
+		if (!r->optional)
+			pr_err("cannot trace %s (ftrace_set_filter_ip: %d); not loading\n", r->name, err);
 		return err;
 	}
 	err = register_ftrace_function(&r->ops);
+	if (err && r->optional) {
+		ftrace_set_filter_ip(&r->ops, r->ip, 1, 0);
+		return err;	/* the caller says what is lost */
+	}
 	if (err) {
 		if (err == -EBUSY)
 			pr_err("%s is already redirected by another ftrace IPMODIFY user (livepatch or another JIT module); not loading\n",
@@ -164,7 +169,10 @@ int altjit_hook_install(void)
 	for (i = 0; i < ARRAY_SIZE(aj_redirects); i++) {
 		struct aj_redirect *r = &aj_redirects[i];
 
-		if (r->optional && (!aj_lookup(r->name) || !aj_ksym_present(AJ_KSYM_prog_array_map_poke_run))) {
+		/* the one optional redirect: only when constant-index tail calls are direct jumps */
+		if (r->optional && !altjit_direct_tail_calls())
+			continue;
+		if (r->optional && !aj_ksym_present(AJ_KSYM_prog_array_map_poke_run)) {
 			pr_info("%s not found: direct tail calls take the stock exit\n", r->name);
 			continue;
 		}

@@ -241,6 +241,12 @@ bool aj_env_tail_call_is_direct(struct aj_ctx *ctx, int i)
 	return aj_have_text_poke && imm > 0 && imm <= prog->aux->size_poke_tab;
 }
 
+/* Constant-index tail calls are compiled as patchable direct jumps (after altjit_target_init()). */
+bool altjit_direct_tail_calls(void)
+{
+	return aj_have_text_poke;
+}
+
 bool aj_env_tail_call_managed(struct aj_ctx *ctx)
 {
 	return ((struct aj_alloc *)ctx->env)->tc_managed;

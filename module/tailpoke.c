@@ -40,6 +40,7 @@ struct aj_site {
 	u32 key;
 	u8 *hot;			/* the jump (jmp rel32) */
 	u8 *dest;			/* where it goes now */
+	bool at_keep;			/* dest is a keep entry (stats: tc_sites_keep) */
 };
 
 static DEFINE_MUTEX(aj_sites_lock);
@@ -65,18 +66,40 @@ static u8 *site_next(const struct aj_site *s)
 
 static void site_point(struct aj_site *s, u8 *dest)
 {
+	bool keep = dest != site_next(s);
 	int err;
 
 	if (dest == s->dest)
 		return;
 	err = aj_text_poke(s->hot, BPF_MOD_JUMP, s->dest, dest);
 	if (err < 0) {
-		/* the bytes are not what altjit wrote: leave them, and say so */
-		WARN_ONCE(1, "altjit: direct tail call of %s: jump at %px not as left (%d)\n",
-			  s->prog->aux->name, s->hot, err);
-		return;
+		/*
+		 * The bytes are not what altjit wrote (or the target is out of rel32 reach): the
+		 * jump would keep entering the slot's previous program after the kernel frees it.
+		 * The kernel's own poke code stops here too (BUG_ON) for its sites.
+		 */
+		pr_emerg("direct tail call of %s: its jump at %pS is not as altjit left it (%d)\n",
+			 s->prog->aux->name, s->hot, err);
+		BUG();
 	}
 	s->dest = dest;
+	if (keep != s->at_keep) {
+		if (keep)
+			aj_stat_inc(AJ_STAT_tc_sites_keep);
+		else
+			atomic64_dec(&altjit_stats[AJ_STAT_tc_sites_keep]);
+		s->at_keep = keep;
+	}
+}
+
+/* An entry leaves the registry: its gauges with it. */
+static void site_del(struct aj_site *s)
+{
+	hash_del(&s->node);
+	if (s->at_keep)
+		atomic64_dec(&altjit_stats[AJ_STAT_tc_sites_keep]);
+	atomic64_dec(&altjit_stats[AJ_STAT_tc_sites]);
+	kfree(s);
 }
 
 /* Where the jump goes for target (the slot's program): its keep entry, or the stock exit. */
@@ -137,7 +160,11 @@ void aj_poke_run(struct bpf_map *map, u32 key, struct bpf_prog *old, struct bpf_
 	altjit_orig_poke_run(map, key, old, new);
 }
 
-/* prog's image is about to be freed (its maps were untracked before: no update reaches it). */
+/*
+ * prog's image is about to be freed. Its maps were untracked before, but the registry matches by
+ * (map, key): an update of that slot may still re-point its jump until here, harmlessly (the image
+ * is alive and no longer runs); aj_sites_lock orders it before the free.
+ */
 void altjit_tailpoke_forget(const struct bpf_prog *prog)
 {
 	struct hlist_node *tmp;
@@ -146,11 +173,8 @@ void altjit_tailpoke_forget(const struct bpf_prog *prog)
 
 	mutex_lock(&aj_sites_lock);
 	hash_for_each_safe(aj_sites, bkt, tmp, s, node) {
-		if (s->prog != prog)
-			continue;
-		hash_del(&s->node);
-		kfree(s);
-		atomic64_dec(&altjit_stats[AJ_STAT_tc_sites]);
+		if (s->prog == prog)
+			site_del(s);
 	}
 	mutex_unlock(&aj_sites_lock);
 }
@@ -166,9 +190,7 @@ void altjit_tailpoke_retire(void)
 	WRITE_ONCE(aj_sites_retired, true);
 	hash_for_each_safe(aj_sites, bkt, tmp, s, node) {
 		site_point(s, site_next(s));
-		hash_del(&s->node);
-		kfree(s);
-		atomic64_dec(&altjit_stats[AJ_STAT_tc_sites]);
+		site_del(s);
 	}
 	mutex_unlock(&aj_sites_lock);
 }

@@ -506,14 +506,17 @@ static void test_tail_calls(void)
 		P(&b, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
 		P(&b, I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, -5));
 		P(&b, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+		/* direct 2: direct, nobody following them (the lean frame's direct path) */
 		for (v = 0; v < nr_variants; v++)
-			for (direct = 0; direct < 2; direct++) {
-				fails += run_pair(&a, &b, 3, v, direct, ctx,
+			for (direct = 0; direct < 3; direct++) {
+				host_tc_managed = direct != 2;
+				fails += run_pair(&a, &b, 3, v, direct != 0, ctx,
 						  shape ? "tail-call chain a<->b" : "tail-call limit", &reported) != 0;
+				host_tc_managed = true;
 				count++;
 			}
 	}
-	tap(!fails, "native: tail-call chain limit, empty slots, frames of other shapes, direct and indirect, every variant (%d runs, %d mismatches)",
+	tap(!fails, "native: tail-call chain limit, empty slots, frames of other shapes, indirect, direct followed and not, every variant (%d runs, %d mismatches)",
 	    count, fails);
 }
 

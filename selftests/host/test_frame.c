@@ -451,8 +451,8 @@ static void test_keep_entry(unsigned hv)
 	if (tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]),
 			      array, true, &t, &aj_frame_optimized) && o.nr_pokes == 1 &&
 		o.pokes[0].hot && has_marker(&o, &t) && o.ctx.frame_mode,
-		"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump at %u",
-		vn, o.pokes[0].hot)) {
+		"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump",
+		vn)) {
 		for (marker = 0; marker < 2; marker++) {
 			uint8_t *img = probe_target(&t, marker, obj), *dest;
 			int32_t rel;

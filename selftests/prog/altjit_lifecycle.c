@@ -32,7 +32,8 @@
  *	slot 0 filled with keep-mode programs (each has a direct tail call of its own) and a plain
  *	one, in turns, before and after this tool unloads altjit (rmmod, retried for up to 10 s):
  *	altjit's own jumps in the images must be back at the stock exit once it is gone. Prints
- *	"sites S before R rmmod E after R R R R R" (S: the stats' tc_sites while loaded).
+ *	"sites S keep K before R rmmod E after R R R R R R" (S, K: the stats' tc_sites and
+ *	tc_sites_keep while loaded: the jumps altjit follows, and those at a keep entry).
  *
  *   altjit_lifecycle flip [-u USEC] [-s SECONDS]
  *	Flip /sys/kernel/altjit/mode legacy -> optimized -> stock every USEC (500) microseconds
@@ -439,7 +440,7 @@ static int cmd_unload_direct(void)
 		return 1;
 	}
 	sites = stat_value("tc_sites");
-	printf("sites %ld before %u rmmod", sites, r);
+	printf("sites %ld keep %ld before %u rmmod", sites, stat_value("tc_sites_keep"), r);
 	for (i = 0; i < 100 && rc; i++) {
 		rc = system("rmmod altjit 2>/dev/null");
 		if (rc)
