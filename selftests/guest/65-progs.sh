@@ -27,12 +27,15 @@ if [ ! -x $TP ]; then
 	return 0
 fi
 ! grep -q '^altjit ' /proc/modules || aj_rmmod
-# The clsact qdisc (sch_ingress.ko, a module in Debian's kernels; scripts/vm puts it beside
-# altjit.ko): test_progs' tc tests (tc_bpf's root subtest, tc_opts, tc_links) attach through it.
-# Loaded once for every run, base included, so the runs stay comparable.
-if [ -e /altjit/sch_ingress.ko ] && ! grep -q '^sch_ingress ' /proc/modules; then
-	check "insmod sch_ingress.ko (the clsact qdisc, for test_progs' tc tests)" insmod /altjit/sch_ingress.ko
-fi
+# The clsact qdisc and the bpf classifier (sch_ingress.ko, cls_bpf.ko: modules in Debian's
+# kernels; scripts/vm puts them beside altjit.ko): test_progs' tc tests (tc_bpf, tc_opts, tc_links;
+# bpf_tc_attach fails with ENOENT without them) attach through them. Loaded once for every run,
+# base included, so the runs stay comparable.
+for _m in sch_ingress cls_bpf; do
+	if [ -e /altjit/$_m.ko ] && ! grep -q "^$_m " /proc/modules; then
+		check "insmod $_m.ko (for test_progs' tc tests)" insmod /altjit/$_m.ko
+	fi
+done
 # test_progs' cgroup helpers mount cgroup2 on /mnt (fexit_bpf2bpf/fentry_to_cgroup_bpf); the
 # busybox guest has no /mnt.
 mkdir -p /mnt
