@@ -350,6 +350,27 @@ static uint8_t *probe_target(const struct aj_target *t, bool marker, uint8_t *ob
 	return img;
 }
 
+/*
+ * A probe target (marker or not) in slot 0 of array, j's direct tail calls linked to it when
+ * link, then one run of j: *r0, *bad as host_call reports them. Returns the target's image (NULL:
+ * none could be made, nothing ran).
+ */
+static uint8_t *probe_run(const struct aj_target *t, bool marker, uint8_t *obj, void *array,
+			  struct host_jit *j, bool link, uint64_t *ctx, uint64_t *r0, uint64_t *bad)
+{
+	uint8_t *img = probe_target(t, marker, obj);
+
+	*r0 = 0;
+	if (!img)
+		return NULL;
+	memcpy((uint8_t *)array + HOST_ARRAY_PTRS_OFF, (void *[]){ obj }, sizeof(void *));
+	if (link)
+		host_link(j, array);
+	*bad = 0;
+	*r0 = host_call(j->image, ctx, bad);
+	return img;
+}
+
 /* keep_caller: tail-calls slot ctx[0] (not a constant: indirect), else returns 99 */
 static const struct bpf_insn keep_caller[] = {
 	I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 5),
@@ -406,7 +427,7 @@ static void test_keep_entry(unsigned hv)
 	uint64_t ctx[8] = { 0 }, bad, r0, stock_r0;
 	const char *vn;
 	void *array;
-	int marker;
+	int marker, direct, direct_ok;
 
 	host_target(&t, hv);
 	vn = host_variant_name(hv);
@@ -422,58 +443,45 @@ static void test_keep_entry(unsigned hv)
 	    vn, keep_entry_off(&t));
 	/* stock ABI when the target is not such an image: 5.10/6.1 count in rax's upper half */
 	stock_r0 = hv & HV_TC_PTR ? 1 : 1ULL << 32;
-	for (marker = 0; marker < 2; marker++) {
-		if (!probe_target(&t, marker, obj)) {
-			tap(false, "keep %s: probe target", vn);
-			continue;
+	/*
+	 * The same program with a direct tail call (tailpoke following it): keep mode, and its own
+	 * jump, once linked, goes to a marked target's keep entry, else to its next instruction (the
+	 * stock exit and the kernel's site, at X86_TAIL_CALL_OFFSET).
+	 */
+	direct_ok = tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]),
+				      array, true, &t, &aj_frame_optimized) && o.nr_pokes == 1 &&
+			o.pokes[0].hot && has_marker(&o, &t) && o.ctx.frame_mode,
+			"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump",
+			vn);
+	for (direct = 0; direct < 1 + direct_ok; direct++)
+		for (marker = 0; marker < 2; marker++) {
+			uint8_t *img = probe_run(&t, marker, obj, array, direct ? &o : &j, direct, ctx,
+						 &r0, &bad), *dest = NULL;
+			int32_t rel;
+
+			if (direct) {
+				memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
+				dest = o.image + o.pokes[0].hot + 5 + rel;
+			}
+			tap(img && (!direct || (o.image[o.pokes[0].hot] == 0xe9 &&
+						dest == (marker ? img + keep_entry_off(&t) :
+								  o.image + o.pokes[0].hot + 5))) &&
+			    r0 == (marker ? 0x6b : stock_r0) && !bad,
+			    "keep %s: %s, a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
+			    vn, direct ? "direct" : "indirect",
+			    marker ? "with the marker" : "with the stock JIT's bytes (31 c0)",
+			    marker ? "at its keep entry, frame kept" :
+				     direct ? "through its own jump's next instruction: the stock exit and the site" :
+					      "at X86_TAIL_CALL_OFFSET with the stock ABI",
+			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
+			    (unsigned long long)bad);
 		}
-		memcpy((uint8_t *)array + HOST_ARRAY_PTRS_OFF, (void *[]){ obj }, sizeof(void *));
-		bad = 0;
-		r0 = host_call(j.image, ctx, &bad);
-		tap(r0 == (marker ? 0x6b : stock_r0) && !bad,
-		    "keep %s: a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
-		    vn, marker ? "with the marker" : "with the stock JIT's bytes (31 c0)",
-		    marker ? "at its keep entry, frame kept" : "at X86_TAIL_CALL_OFFSET with the stock ABI",
-		    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
-		    (unsigned long long)bad);
-	}
 	/* an empty slot: no jump at all */
 	memset((uint8_t *)array + HOST_ARRAY_PTRS_OFF, 0, 8);
 	bad = 0;
 	r0 = host_call(j.image, ctx, &bad);
 	tap(r0 == 99 && !bad, "keep %s: an empty slot falls through (r0 %llu)", vn, (unsigned long long)r0);
 	host_jit_free(&j);
-	/*
-	 * A direct tail call (tailpoke following it): keep mode, and its own jump, once linked, goes
-	 * to a marked target's keep entry, else to its next instruction (the stock exit and the
-	 * kernel's site, at X86_TAIL_CALL_OFFSET).
-	 */
-	if (tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]),
-			      array, true, &t, &aj_frame_optimized) && o.nr_pokes == 1 &&
-		o.pokes[0].hot && has_marker(&o, &t) && o.ctx.frame_mode,
-		"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump",
-		vn)) {
-		for (marker = 0; marker < 2; marker++) {
-			uint8_t *img = probe_target(&t, marker, obj), *dest;
-			int32_t rel;
-
-			memcpy((uint8_t *)array + HOST_ARRAY_PTRS_OFF, (void *[]){ obj }, sizeof(void *));
-			host_link(&o, array);
-			memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
-			dest = o.image + o.pokes[0].hot + 5 + rel;
-			bad = 0;
-			r0 = img ? host_call(o.image, ctx, &bad) : 0;
-			tap(img && o.image[o.pokes[0].hot] == 0xe9 &&
-			    dest == (marker ? img + keep_entry_off(&t) : o.image + o.pokes[0].hot + 5) &&
-			    r0 == (marker ? 0x6b : stock_r0) && !bad,
-			    "keep %s: direct, a target %s: its own jump goes %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
-			    vn, marker ? "with the marker" : "with the stock JIT's bytes",
-			    marker ? "to the keep entry, frame kept" : "on to the stock exit and the site",
-			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
-			    (unsigned long long)bad);
-		}
-		memset((uint8_t *)array + HOST_ARRAY_PTRS_OFF, 0, 8);
-	}
 	host_jit_free(&o);
 	/* who carries the marker: only keep-mode images; without tailpoke, direct ones stay lean */
 	host_tc_managed = false;
