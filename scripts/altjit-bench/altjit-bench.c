@@ -509,23 +509,29 @@ int main(int argc, char **argv)
 	/* --native: altjit's code generator in userspace, timed on this CPU (native.c) */
 	static const struct option longopts[] = { { "native", no_argument, NULL, 'N' }, { 0 } };
 	bool native = false;
+	int placements = 1;	/* --native: image placements the trials are spread over */
 
-	while ((c = getopt_long(argc, argv, "n:k:f:o:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:p:f:o:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'N': native = true; break;
 		case 'n': repeat = strtoul(optarg, NULL, 0); break;
 		case 'k': trials = atoi(optarg); break;
+		case 'p': placements = atoi(optarg); break;
 		case 'f': format = optarg; break;
 		case 'o': outdir = optarg; break;
 		case 'c': clock_note = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [--native] [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [-c CLOCK] [OBJ[:PROG]...]\n",
+			fprintf(stderr, "usage: %s [--native [-p PLACEMENTS]] [-n REPEAT] [-k TRIALS] [-f table|csv|json] [-o DIR] [-c CLOCK] [OBJ[:PROG]...]\n",
 				argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (trials < 1 || trials > MAX_TRIALS || !repeat) {
 		fprintf(stderr, "altjit-bench: -k takes 1..%d, -n at least 1\n", MAX_TRIALS);
+		return 2;
+	}
+	if (placements < 1 || placements > 8 || placements > trials) {
+		fprintf(stderr, "altjit-bench: -p takes 1..8, at most -k\n");
 		return 2;
 	}
 	if (native) {
@@ -543,7 +549,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "altjit-bench: no programs to measure\n");
 			return 2;
 		}
-		return native_bench(specs, nr_benches, repeat, trials, format, outdir);
+		return native_bench(specs, nr_benches, repeat, trials, placements, format, outdir);
 #else
 		fprintf(stderr, "altjit-bench: built without --native (selftests/host was not found at build time)\n");
 		return 2;

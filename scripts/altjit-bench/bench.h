@@ -29,6 +29,6 @@ struct native_spec {
  * the exit status.
  */
 int native_bench(const struct native_spec *specs, int n, unsigned int repeat, int trials,
-		 const char *format, const char *outdir);
+		 int placements, const char *format, const char *outdir);
 
 #endif /* _ALTJIT_BENCH_H */

@@ -155,7 +155,7 @@ int analyse(struct nbench *b, struct nprog *p);
 /* ---- native_report.c ---- */
 
 /* The results on stdout as format (table, csv, json); with outdir, the CSV and the images there. */
-void report(struct nbench *bs, int n, unsigned int repeat, int trials, const char *format,
-	    const char *outdir);
+void report(struct nbench *bs, int n, unsigned int repeat, int trials, int placements,
+	    const char *format, const char *outdir);
 
 #endif /* _ALTJIT_NATIVE_H */

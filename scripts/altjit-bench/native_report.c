@@ -32,7 +32,8 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
-static void print_table(FILE *f, struct nbench *bs, int n, unsigned int repeat, int trials)
+static void print_table(FILE *f, struct nbench *bs, int n, unsigned int repeat, int trials,
+			int placements)
 {
 	char cpu[128];
 	int i, s;
@@ -40,6 +41,9 @@ static void print_table(FILE *f, struct nbench *bs, int n, unsigned int repeat, 
 	cpu_model(cpu, sizeof(cpu));
 	fprintf(f, "# altjit-bench --native: native (userspace, real CPU; no kernel): %s, %u runs per trial, %d trials, schemes interleaved\n",
 		cpu, repeat, trials);
+	if (placements > 1)
+		fprintf(f, "# the trials spread over %d image placements (every image 0, 8, ..., %d bytes past a 64-byte boundary, recompiled and checked at each)\n",
+			placements, 8 * (placements - 1));
 	fprintf(f, "# time: wall-clock ns per invocation of the emitted code, called in a tight loop (helpers are userspace functions)\n");
 	fprintf(f, "%-18s %-10s %7s %9s %9s %12s %21s %9s\n", "program", "scheme", "image", "prologue",
 		"epilogue", "ns/run", "spread (min..max)", "/legacy");
@@ -90,14 +94,15 @@ static void print_csv(FILE *f, struct nbench *bs, int n)
 		}
 }
 
-static void print_json(FILE *f, struct nbench *bs, int n, unsigned int repeat, int trials)
+static void print_json(FILE *f, struct nbench *bs, int n, unsigned int repeat, int trials,
+		       int placements)
 {
 	char cpu[128];
 	int i, s, first = 1;
 
 	cpu_model(cpu, sizeof(cpu));
-	fprintf(f, "{\"native\":true,\"cpu\":\"%s\",\"repeat\":%u,\"trials\":%d,\"results\":[", cpu, repeat,
-		trials);
+	fprintf(f, "{\"native\":true,\"cpu\":\"%s\",\"repeat\":%u,\"trials\":%d,\"placements\":%d,\"results\":[",
+		cpu, repeat, trials, placements);
 	for (i = 0; i < n; i++)
 		for (s = 0; s < N_SCHEMES; s++) {
 			struct nbench *b = &bs[i];
@@ -112,8 +117,8 @@ static void print_json(FILE *f, struct nbench *bs, int n, unsigned int repeat, i
 		}
 	fprintf(f, "]}\n");
 }
-void report(struct nbench *bs, int n, unsigned int repeat, int trials, const char *format,
-	    const char *outdir)
+void report(struct nbench *bs, int n, unsigned int repeat, int trials, int placements,
+	    const char *format, const char *outdir)
 {
 	char path[4096];
 	int i, s;
@@ -122,9 +127,9 @@ void report(struct nbench *bs, int n, unsigned int repeat, int trials, const cha
 	if (!strcmp(format, "csv"))
 		print_csv(stdout, bs, n);
 	else if (!strcmp(format, "json"))
-		print_json(stdout, bs, n, repeat, trials);
+		print_json(stdout, bs, n, repeat, trials, placements);
 	else
-		print_table(stdout, bs, n, repeat, trials);
+		print_table(stdout, bs, n, repeat, trials, placements);
 	if (!outdir)
 		return;
 	snprintf(path, sizeof(path), "%s/results-native.csv", outdir);

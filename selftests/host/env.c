@@ -88,11 +88,13 @@ void host_reset(void)
 	arena_used = arena_base_used;
 }
 
+size_t host_exec_shift;
+
 void *host_exec_alloc(size_t n)
 {
 	void *p;
 
-	arena_used = (arena_used + 63) & ~(size_t)63;
+	arena_used = ((arena_used + 63) & ~(size_t)63) + host_exec_shift;
 	if (!arena || arena_used + n > ARENA_SIZE)
 		return NULL;
 	p = arena + arena_used;

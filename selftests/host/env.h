@@ -43,6 +43,8 @@ int host_init(void);
 void host_reset(void);
 /* n bytes of executable memory (int3-filled), within rel32 reach of the helpers. */
 void *host_exec_alloc(size_t n);
+/* Bytes past a 64-byte boundary where host_exec_alloc places what it returns (default 0). */
+extern size_t host_exec_shift;
 
 void host_target(struct aj_target *t, unsigned hv);
 /* The stand-ins' addresses: ITS thunk array, BHB clearing loop (clobbers rax and rcx). */
