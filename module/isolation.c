@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tail-call ABI isolation. A tail call jumps into the target at an offset fixed by the caller's
- * frame scheme (struct aj_frame's tc_abi): the legacy scheme past the target's whole prologue or
- * its legacy marker (legacy counter slots and registers either way), stock and optimized programs
- * past their rbp/rsp setup. A prog array must
- * therefore never hold, or be called from, programs of two ABIs. Each prog array gets an owner
- * ABI the first time a JIT'ed program is inserted into it or loaded with a tail call into it; a
+ * frame scheme (struct aj_frame's tc_abi, per kernel): on 5.10 and 6.1 the legacy scheme past
+ * the target's whole prologue or at its resize entry with legacy's counter convention, stock and
+ * optimized programs past their rbp/rsp setup with the stock one. A prog array must therefore
+ * never hold, or be called from, programs of two ABIs there. Each prog array gets an owner ABI
+ * the first time a JIT'ed program is inserted into it or loaded with a tail call into it; a
  * program of another ABI is then refused with -EINVAL, a dmesg line naming both, and a counter.
+ * Where every scheme takes the stock ABI (6.10+: legacy too, frame_legacy.c) nothing is checked
+ * or recorded: prog arrays are the kernel's alone, as under the stock JIT.
  *
  * A program's ABI is read from its image (a frame with its own ABI marks its prologues:
  * aj_image_frame()), so it is known for every program, also those JIT'ed before altjit was loaded.
@@ -49,7 +51,19 @@ static int prog_abi(const struct bpf_prog *fp)
 {
 	const struct aj_frame *f = prog_frame(fp);
 
-	return f ? f->tc_abi : AJ_TC_ABI_STOCK;
+	return f && f->tc_abi ? f->tc_abi(&aj_target) : AJ_TC_ABI_STOCK;
+}
+
+/* Does any scheme have a tail-call ABI of its own on this kernel? Else there is nothing to check. */
+static bool isolation_needed(void)
+{
+	int i;
+
+	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
+		if (aj_frames[i] && aj_frames[i]->tc_abi &&
+		    aj_frames[i]->tc_abi(&aj_target) != AJ_TC_ABI_STOCK)
+			return true;
+	return false;
 }
 
 /* The schemes of an ABI, for messages: "stock/optimized", "legacy". */
@@ -62,7 +76,8 @@ static const char *abi_name(int abi, char *buf, size_t size)
 	if (abi == AJ_TC_ABI_STOCK)
 		n = scnprintf(buf, size, "stock");
 	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
-		if (aj_frames[i] && aj_frames[i]->tc_abi == abi)
+		if (aj_frames[i] &&
+		    (aj_frames[i]->tc_abi ? aj_frames[i]->tc_abi(&aj_target) : AJ_TC_ABI_STOCK) == abi)
 			n += scnprintf(buf + n, size - n, "%s%s", n ? "/" : "", aj_frames[i]->name);
 	return buf;
 }
@@ -205,6 +220,8 @@ struct bpf_prog *aj_select_runtime(struct bpf_verifier_env *env, struct bpf_prog
 	struct bpf_prog_aux *aux = fp->aux;
 	u32 i;
 
+	if (!isolation_needed())
+		return altjit_orig_select_runtime(env, fp, err);
 	/* The kernel's own tail-call check (6.1) may reach aj_map_compatible() first. */
 	mutex_lock(&aux->used_maps_mutex);
 	for (i = 0; i < aux->used_map_cnt && !*err; i++)
@@ -231,7 +248,7 @@ bool aj_map_compatible(void *arg, const struct bpf_prog *fp)
 {
 	if (!altjit_orig_map_compatible(arg, fp))
 		return false;
-	return !map_abi_check(aj_compat_map(arg), fp, "prog array update");
+	return !isolation_needed() || !map_abi_check(aj_compat_map(arg), fp, "prog array update");
 }
 
 void aj_image_pin(void)

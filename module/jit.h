@@ -60,18 +60,19 @@ struct aj_frame {
 	 */
 	void (*setup)(struct aj_ctx *ctx);
 	/*
-	 * Why a program of this shape cannot be compiled with this frame (it then goes whole to the
-	 * stock JIT), or NULL: subprogs, it has bpf2bpf calls; tail_calls, it or a subprogram
-	 * tail-calls. NULL hook: everything.
+	 * Why a program of this shape cannot be compiled with this frame on this kernel (it then
+	 * goes whole to the stock JIT), or NULL: subprogs, it has bpf2bpf calls; tail_calls, it or a
+	 * subprogram tail-calls. NULL hook: everything.
 	 */
-	const char *(*unsupported)(bool subprogs, bool tail_calls);
+	const char *(*unsupported)(const struct aj_target *t, bool subprogs, bool tail_calls);
 	/*
-	 * The tail-call ABI: programs may share a prog array only when their frames have the same id.
-	 * AJ_TC_ABI_STOCK is the stock JIT's (its tail-call entry and counter convention); a frame
-	 * with another id must recognise its own images (owns_image), since the ABI of a program in
-	 * a prog array is read from its image.
+	 * The tail-call ABI on this kernel: programs may share a prog array only when their frames
+	 * have the same id. AJ_TC_ABI_STOCK (also a NULL hook) is the stock JIT's: its tail calls
+	 * enter any target at X86_TAIL_CALL_OFFSET with the stock counter convention, and its images
+	 * take such calls there. A frame with another id must recognise its own images
+	 * (owns_image), since the ABI of a program in a prog array is read from its image.
 	 */
-	u8 tc_abi;
+	u8 (*tc_abi)(const struct aj_target *t);
 	bool (*owns_image)(const struct aj_target *t, const u8 *bpf_func);
 	/*
 	 * Whether each finished image holds a module reference until the kernel frees it: frames

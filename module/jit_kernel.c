@@ -524,7 +524,7 @@ static const char *aj_unsupported(struct bpf_verifier_env *env, struct bpf_prog 
 	 * first subprogram decides for the whole program (main.c).
 	 */
 	if (frame->unsupported)
-		return frame->unsupported(prog->is_func,
+		return frame->unsupported(&aj_target, prog->is_func,
 					  prog->aux->tail_call_reachable || has_tail_call(prog));
 	return NULL;
 }

@@ -8,10 +8,11 @@
  *
  * The kernel's bypass and site stay the kernel's: the poke descriptor names them, its poke code
  * patches them as for any image (the site jumps to the target's stock entry), and the hot jump
- * either enters a keep-mode target past its prologue or falls to its next instruction, the stock
- * exit and the kernel's site. Both are right at any moment the slot holds the target, so the
- * order is simple: on an update to a program, the hot jump first (the kernel then opens the
- * bypass, or moves the site); on an update to empty, nothing: the kernel closes the bypass and
+ * either enters a target of its own kind past its prologue (optimized's keep mode: a keep-mode
+ * image's keep entry; legacy, 6.10+: a legacy image's reuse entry) or falls to its next
+ * instruction, the stock exit and the kernel's site. Both are right at any moment the slot
+ * holds the target, so the order is simple: on an update to a program, the hot jump first (the
+ * kernel then opens the bypass, or moves the site); on an update to empty, nothing: the kernel closes the bypass and
  * waits for the programs already past it before it empties the site, and the hot jump is not
  * reached again until the slot is filled, which re-points it first.
  *

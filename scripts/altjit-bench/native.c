@@ -278,7 +278,7 @@ static int compile(struct nbench *b, int s)
 	/* what the module asks the frame first (jit_kernel.c); what it refuses, the stock JIT gets */
 	for (k = 0; k < b->nprogs && frames[s]->unsupported; k++) {
 		const struct nprog *p = &b->progs[k];
-		const char *why = frames[s]->unsupported(p->nfuncs > 1, p->has_tail_call);
+		const char *why = frames[s]->unsupported(&t, p->nfuncs > 1, p->has_tail_call);
 
 		if (why) {
 			set_why(r,

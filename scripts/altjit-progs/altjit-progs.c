@@ -11,7 +11,7 @@
  *
  * How the scheme is told (module/frame.c has the layouts; the stock JIT is the kernel's own
  * arch/x86/net/bpf_jit_comp.c of 5.10, 6.1 and 6.12):
- *   legacy     the marker nopl 0x414a4c47(%rax) right after mov rbp,rsp;
+ *   legacy     the marker nopl 0x414a4c47(%rax) at the tail-call entry (after its endbr64);
  *   stock      the epilogue sits at the function's first BPF_EXIT (the image ends with the jump
  *              back to it), or the stock JIT's tail-call counter code (5.10/6.1: a 4-byte
  *              load/store of the counter; 6.12: a disp32 load of the counter pointer that fits

@@ -59,7 +59,7 @@ static bool parse_prologue(struct func *f, const unsigned char *b, __u32 len, bo
 		*legacy = true;
 		p += 7;
 		if (AT(b, len, p, 0xf3, 0x0f, 0x1e, 0xfa))
-			p += 4;		/* legacy: the resize entry's endbr64 */
+			p += 4;		/* legacy before the 6.12 layout change: endbr64 after the marker */
 		if (AT(b, len, p, 0xeb) && p + 1 < len)
 			p += 2 + b[p + 1];	/* legacy, bpf2bpf calls and tail calls: over the stub */
 	}

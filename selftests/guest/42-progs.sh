@@ -40,7 +40,8 @@ case $(uname -r) in
 *) ibt=0 slot=2 tcb=1 lcnt=1 conv=8 ;;
 esac
 base=$((ibt + 5 + slot + 4 + ibt))		# endbr, nop5, slot, push rbp; mov rbp,rsp, endbr
-# legacy: marker, endbr (resize entry), sub rsp, 4 pushes, counter slots, endbr (reuse entry)
+# legacy: endbr (resize entry = the stock tail-call entry), marker, sub rsp, 4 pushes, counter slots,
+# endbr (reuse entry)
 lbase=$((ibt + 5 + slot + 4 + 7 + ibt + 7 + 7 + tcb + ibt))
 # optimized's keep-frame mode (every program that tail-calls and has no bpf2bpf calls): the stock
 # entry's endbr, the count's conversion (5.10/6.1: shr, sub), sub rsp, 4 pushes, counter slots,

@@ -83,9 +83,19 @@ pending_zero "no scheme record"
 
 # 5. A prog array's owner record cannot be allocated: the load that would record it is refused
 #    (ENOMEM), and so is the insertion (EINVAL: the kernel's answer to an incompatible program).
+#    6.10+: every scheme takes the stock tail-call ABI (legacy too): altjit records and checks
+#    nothing, so the armed fault is never reached and both are accepted, as under the stock JIT.
 fail owner
 out=$($LC owner 2>&1)
-check_eq "no owner record: the load is refused (ENOMEM), the insertion too (EINVAL)" "$out" "load 12 update 22"
+case $(uname -r) in
+[1-5].* | 6.[0-9].*)
+	check_eq "no owner record: the load is refused (ENOMEM), the insertion too (EINVAL)" "$out" "load 12 update 22"
+	;;
+*)
+	check_eq "6.10+: one tail-call ABI, no owner record needed: with the fault armed both accepted, the fault never reached" \
+		"$out $(injected owner)" "load 0 update 0 0"
+	;;
+esac
 fail ""
 out=$($LC owner 2>&1)
 check_eq "with memory: both accepted" "$out" "load 0 update 0"
@@ -142,7 +152,8 @@ check "legacy and other programs were both compiled ($(lcf legacy) legacy of $(l
 	test "$(lcf legacy)" -gt 0 -a "$(lcf legacy)" -lt "$(lcf loads)" -a "${flips:-0}" -gt 1000
 pending_zero "mode flips"
 
-# 7. Prog arrays whose programs are freed while altjit scans them for their owner ABI.
+# 7. Prog arrays whose programs are freed while altjit scans them for their owner ABI (5.10, 6.1:
+#    from 6.10 on there is no scan; the same churn then only checks that nothing fails).
 if $LC prog-array -s $RACE >/tmp/lc_pa.log 2>&1; then rc=0; else rc=$?; fi
 diag "$(cat /tmp/lc_pa.log)"
 LC_OUT=$(cat /tmp/lc_pa.log)

@@ -3,7 +3,8 @@
 # bpf2bpf calls, tail calls, tail calls from subprograms), a second process flips the mode at
 # least AJ_SWITCH_FLIPS (20000) times (under TCG: 47808 on 6.12, 33152 on 6.1, 32640 on 5.10). Results must match the
 # interpreter, every program must carry one frame in all its functions, mismatched tail-call pairs
-# must be refused (some must have been, and a deliberate one is), and no program may go to the
+# must be refused (some must have been, and a deliberate one is; from 6.10 on, where legacy takes
+# the stock tail-call ABI, they must run right and none be refused), and no program may go to the
 # stock JIT but for the mode: first, under a fixed optimized and legacy mode, altjit's counters
 # must show every JIT request compiled by that scheme (selftests/prog/altjit_stress.c).
 # run.sh fails the whole run on any WARN/BUG/Oops/lockdep line in dmesg.

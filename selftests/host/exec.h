@@ -34,6 +34,7 @@ struct progset {
 	uint32_t stack[HOST_MAX_ENTRIES];
 	uint32_t nprogs;
 	int slot[HOST_MAX_ENTRIES];		/* prog in array slot i (-1: empty) */
+	const struct aj_frame *frame[HOST_MAX_ENTRIES];	/* prog's own frame (NULL: the variant's) */
 	uint32_t max_entries;
 };
 

@@ -142,7 +142,7 @@ int compare(const struct progset *ps, const struct variant *v, bool direct,
 		j->insns = fixed[k];
 		j->len = (uint32_t)n;
 		j->image = NULL;
-		err = host_compile(j, &t, v->frame, ps->stack[k], false);
+		err = host_compile(j, &t, ps->frame[k] ? ps->frame[k] : v->frame, ps->stack[k], false);
 		if (err) {
 			snprintf(why, sizeof(why), "program %u does not compile: %d", k, err);
 			goto out;

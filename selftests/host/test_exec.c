@@ -61,6 +61,9 @@ static void P_fold_exit(struct pbuf *p)
  * slots (the rest empty), compiled for one variant with direct or indirect tail calls, run from a
  * on a zeroed ctx; compare()'s result.
  */
+/* b's own frame when not NULL (a chain across two schemes); else both take the variant's */
+static const struct aj_frame *pair_frame_b;
+
 static int run_pair(const struct pbuf *a, const struct pbuf *b, uint32_t max_entries, size_t v,
 		    int direct, uint8_t *ctx, const char *what, int *reported)
 {
@@ -72,6 +75,7 @@ static int run_pair(const struct pbuf *a, const struct pbuf *b, uint32_t max_ent
 	ps.insns[1] = b->in;
 	ps.len[1] = b->n;
 	ps.stack[1] = 200;
+	ps.frame[1] = pair_frame_b;
 	memset(ctx, 0, CTX_SIZE);
 	host_reset();
 	return compare(&ps, &variants[v], direct, ctx, what, reported);
@@ -531,6 +535,40 @@ static void test_tail_calls(void)
  * stock entry through the poked site, k -> d leaves k's frame with the stock ABI). Either
  * returns ctx[0] + ctx[1]: 1 + 33 runs under every kernel's rule (no slot is empty).
  */
+static void keep_chain_progs(struct pbuf *kp, struct pbuf *dp)
+{
+	struct pbuf *k = kp, *d = dp;
+
+	k->n = 0;
+	P(k, I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0));
+	P(k, I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 1));
+	P(k, I(BPF_STX | BPF_ATOMIC | BPF_DW, 6, 2, 0, BPF_ADD));
+	P(k, I(BPF_LDX | BPF_MEM | BPF_DW, 3, 6, 0, 0));
+	P(k, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0));
+	P(k, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
+	P(k, I(0, 0, 0, 0, 0));
+	P(k, I(BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 1));
+	P(k, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
+	P(k, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 0, 0));
+	P(k, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 8, 0));
+	P(k, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
+	P(k, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	d->n = 0;
+	P(d, I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0));
+	P(d, I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -200, 1));
+	P(d, I(BPF_LDX | BPF_MEM | BPF_DW, 2, 10, -200, 0));
+	P(d, I(BPF_STX | BPF_ATOMIC | BPF_DW, 9, 2, 8, BPF_ADD));
+	P(d, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 9, 0, 0));
+	P(d, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
+	P(d, I(0, 0, 0, 0, 0));
+	P(d, I(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, 0));
+	P(d, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
+	P(d, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 9, 0, 0));
+	P(d, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 8, 0));
+	P(d, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
+	P(d, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+
 static void test_keep_chains(void)
 {
 	struct pbuf k, d;
@@ -539,34 +577,7 @@ static void test_keep_chains(void)
 	size_t v;
 	int direct, mode;
 
-	k.n = 0;
-	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0));
-	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 1));
-	P(&k, I(BPF_STX | BPF_ATOMIC | BPF_DW, 6, 2, 0, BPF_ADD));
-	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 3, 6, 0, 0));
-	P(&k, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0));
-	P(&k, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
-	P(&k, I(0, 0, 0, 0, 0));
-	P(&k, I(BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 1));
-	P(&k, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
-	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 0, 0));
-	P(&k, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 8, 0));
-	P(&k, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
-	P(&k, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-	d.n = 0;
-	P(&d, I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0));
-	P(&d, I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -200, 1));
-	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 2, 10, -200, 0));
-	P(&d, I(BPF_STX | BPF_ATOMIC | BPF_DW, 9, 2, 8, BPF_ADD));
-	P(&d, I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 9, 0, 0));
-	P(&d, I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, HOST_MAP_FD));
-	P(&d, I(0, 0, 0, 0, 0));
-	P(&d, I(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, 0));
-	P(&d, I(BPF_JMP | BPF_CALL, 0, 0, 0, AJF_FUNC_TAIL_CALL));
-	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 9, 0, 0));
-	P(&d, I(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 8, 0));
-	P(&d, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0));
-	P(&d, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	keep_chain_progs(&k, &d);
 	/* mode 0: indirect; 1: direct, tailpoke following it; 2: direct, nobody following it */
 	for (v = 0; v < nr_variants; v++)
 		for (mode = 0; mode < 3; mode++) {
@@ -591,6 +602,48 @@ static void test_keep_chains(void)
 		}
 	tap(!fails && count == 3 * (int)nr_variants,
 	    "native: chains keep mode <-> lean frame, both ways, indirect, direct followed and not: 34 runs (1 + 33 tail calls) on every variant (%d runs, %d mismatches, %d wrong totals or modes)",
+	    count, fails, bad_total);
+}
+
+/*
+ * 6.12+ (the counter by pointer): legacy shares prog arrays with the stock ABI (frame.c). The
+ * keep chains' k and d under two schemes, both ways: k under the variant's frame, d under the
+ * other; indirect and direct, followed or not. Each tail call from one scheme to the other
+ * leaves its frame the stock way and enters the target at X86_TAIL_CALL_OFFSET (legacy's
+ * resize entry, optimized's stock entry); within a scheme the frame may be kept. 1 + 33 runs.
+ */
+static void test_cross_chains(void)
+{
+	struct pbuf k, d;
+	int reported = 0, fails = 0, count = 0, bad_total = 0;
+	uint8_t ctx[CTX_SIZE];
+	size_t v;
+	int mode;
+
+	keep_chain_progs(&k, &d);
+	for (v = 0; v < nr_variants; v++) {
+		if (!(variants[v].hv & HV_TC_PTR))
+			continue;
+		pair_frame_b = variants[v].frame == &aj_frame_legacy ? &aj_frame_optimized :
+								       &aj_frame_legacy;
+		for (mode = 0; mode < 3; mode++) {
+			int f;
+
+			host_tc_managed = mode != 2;
+			f = run_pair(&k, &d, 2, v, mode != 0, ctx, "cross-scheme chain k<->d",
+				     &reported) != 0;
+			host_tc_managed = true;
+			if (!f && compare_r0 != 34) {
+				bad_total++;
+				f = 1;
+			}
+			fails += f;
+			count++;
+		}
+		pair_frame_b = NULL;
+	}
+	tap(!fails && count >= 3 * 8,
+	    "native: 6.12+ chains legacy <-> optimized (keep and lean), both ways, indirect, direct followed and not: 34 runs (1 + 33 tail calls) on every variant with the counter by pointer (%d runs, %d mismatches, %d wrong totals)",
 	    count, fails, bad_total);
 }
 
@@ -623,6 +676,7 @@ int main(int argc, char **argv)
 	test_convergence();
 	test_tail_calls();
 	test_keep_chains();
+	test_cross_chains();
 	test_random(first, nseeds);
 	test_random_calls(first, nseeds / 4);
 	return tap_done();

@@ -313,8 +313,24 @@ static uint32_t keep_entry_off(const struct aj_target *t)
  * a kept frame (counter slots, r15, r14, r13, rbx, leave) and returns 0x6b, so a caller that took
  * the wrong entry returns the wrong value or corrupts what host_call checks.
  */
-static uint8_t *probe_target(const struct aj_target *t, bool marker, uint8_t *obj)
+/*
+ * 6.10+ legacy: the reuse entry past X86_TAIL_CALL_OFFSET's endbr, the marker (7), sub rsp (7),
+ * four pushes (7), the counter slots (14). Computed here, as keep_entry_off().
+ */
+static uint32_t legacy_reuse_off(const struct aj_target *t)
 {
+	return t->stock_tc_entry + (t->ibt ? 4 : 0) + 7 + 7 + 7 + 14;
+}
+
+/*
+ * legacy: a legacy-shaped target instead: the legacy marker (0f 1f 80 47 4c 4a 41) right after
+ * X86_TAIL_CALL_OFFSET's endbr, or the JITs' own 7-byte NOP there (0f 1f 80 00 00 00 00: the
+ * closest a stock image comes to it), and the kept-frame entry at legacy's reuse entry.
+ */
+static uint8_t *probe_target_as(const struct aj_target *t, bool marker, uint8_t *obj, bool legacy)
+{
+	static const uint8_t lmark[] = { 0x0f, 0x1f, 0x80, 0x47, 0x4c, 0x4a, 0x41 };
+	static const uint8_t nop7[] = { 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 };
 	uint8_t *img = host_exec_alloc(256);
 	struct aj_buf b = { img, 0 };
 
@@ -325,14 +341,18 @@ static uint8_t *probe_target(const struct aj_target *t, bool marker, uint8_t *ob
 	x86_nop5(&b);
 	if (t->tc_nop_len == 3)
 		aj_emit1(&b, 0x48);
-	aj_emit2(&b, marker ? 0x33 : 0x31, 0xc0);
+	aj_emit2(&b, marker && !legacy ? 0x33 : 0x31, 0xc0);
 	x86_push(&b, X_RBP);
 	x86_mov_rr(&b, true, X_RBP, X_RSP);
 	if (t->ibt)
 		x86_endbr64(&b);
+	if (legacy) {
+		memcpy(img + b.len, marker ? lmark : nop7, 7);
+		b.len += 7;
+	}
 	x86_leave(&b);
 	x86_ret(&b);
-	while (b.len < keep_entry_off(t))
+	while (b.len < (legacy ? legacy_reuse_off(t) : keep_entry_off(t)))
 		x86_int3(&b);
 	if (t->ibt)
 		x86_endbr64(&b);
@@ -355,10 +375,12 @@ static uint8_t *probe_target(const struct aj_target *t, bool marker, uint8_t *ob
  * link, then one run of j: *r0, *bad as host_call reports them. Returns the target's image (NULL:
  * none could be made, nothing ran).
  */
+static bool probe_legacy;	/* probe_run makes legacy-shaped targets (probe_target_as) */
+
 static uint8_t *probe_run(const struct aj_target *t, bool marker, uint8_t *obj, void *array,
 			  struct host_jit *j, bool link, uint64_t *ctx, uint64_t *r0, uint64_t *bad)
 {
-	uint8_t *img = probe_target(t, marker, obj);
+	uint8_t *img = probe_target_as(t, marker, obj, probe_legacy);
 
 	*r0 = 0;
 	if (!img)
@@ -503,6 +525,65 @@ out:
 	free(array);
 }
 
+/*
+ * 6.10+ (the counter by pointer): legacy's tail calls without bpf2bpf calls keep the frame for a
+ * legacy target only. Indirect: a target with legacy's marker is entered at its reuse entry (r0
+ * 0x6b from the kept frame), one with the JITs' 7-byte NOP there at X86_TAIL_CALL_OFFSET with
+ * the stock ABI (r0: the counter, 1). Direct (tailpoke following it): its own jump goes to the
+ * reuse entry, else to its next instruction (the stock exit, then the site).
+ */
+static void test_legacy_entry(unsigned hv)
+{
+	struct host_jit j, o;
+	struct aj_target t;
+	uint8_t obj[HOST_PROG_OBJ_SIZE] = { 0 };
+	uint64_t ctx[8] = { 0 }, bad, r0;
+	const char *vn;
+	void *array;
+	int marker, direct, direct_ok;
+
+	host_target(&t, hv);
+	vn = host_variant_name(hv);
+	host_reset();
+	array = host_array_new(4);
+	if (!tap(array && !compile_with(&j, keep_caller, sizeof(keep_caller) / sizeof(keep_caller[0]),
+					array, false, &t, &aj_frame_legacy),
+		 "legacy %s: a program with an indirect tail call compiles", vn))
+		goto out;
+	direct_ok = tap(!compile_with(&o, direct_caller, sizeof(direct_caller) / sizeof(direct_caller[0]),
+				      array, true, &t, &aj_frame_legacy) && o.nr_pokes == 1 && o.pokes[0].hot,
+			"legacy %s: a program with a direct tail call that tailpoke follows: its own jump", vn);
+	probe_legacy = true;
+	for (direct = 0; direct < 1 + direct_ok; direct++)
+		for (marker = 0; marker < 2; marker++) {
+			uint8_t *img = probe_run(&t, marker, obj, array, direct ? &o : &j, direct, ctx,
+						 &r0, &bad), *dest = NULL;
+			int32_t rel;
+
+			if (direct) {
+				memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
+				dest = o.image + o.pokes[0].hot + 5 + rel;
+			}
+			tap(img && (!direct || (o.image[o.pokes[0].hot] == 0xe9 &&
+						dest == (marker ? img + legacy_reuse_off(&t) :
+								  o.image + o.pokes[0].hot + 5))) &&
+			    r0 == (marker ? 0x6b : 1) && !bad,
+			    "legacy %s: %s, a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
+			    vn, direct ? "direct" : "indirect",
+			    marker ? "with legacy's marker" : "with the JITs' 7-byte NOP there",
+			    marker ? "at its reuse entry, frame kept" :
+				     direct ? "through its own jump's next instruction: the stock exit and the site" :
+					      "at X86_TAIL_CALL_OFFSET with the stock ABI",
+			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : 1),
+			    (unsigned long long)bad);
+		}
+	probe_legacy = false;
+	host_jit_free(&j);
+	host_jit_free(&o);
+out:
+	free(array);
+}
+
 int main(void)
 {
 	size_t f, v;
@@ -523,8 +604,11 @@ int main(void)
 			HV_IBT | HV_TC_PTR | HV_NOP3 | HV_ITS | HV_RETPOLINE | HV_SLS | HV_RETHUNK,
 		};
 
-		for (v = 0; v < sizeof(kv) / sizeof(kv[0]); v++)
+		for (v = 0; v < sizeof(kv) / sizeof(kv[0]); v++) {
 			test_keep_entry(kv[v]);
+			if (kv[v] & HV_TC_PTR)
+				test_legacy_entry(kv[v]);
+		}
 	}
 	for (f = 0; f < 2; f++) {
 		static const unsigned tv[] = { 0, HV_IBT | HV_TC_PTR | HV_NOP3,

@@ -99,7 +99,7 @@ static int legacy_funcs(int fd, int *nfunc)
 	*nfunc = 0;
 	if (!jit_image_get(fd, &im)) {
 		for (i = 0; i < im.nfunc; off += im.func_len[i++])
-			legacy += im.func_len[i] >= 24 && memmem(im.bytes + off, 24, marker, sizeof(marker));
+			legacy += im.func_len[i] >= 32 && memmem(im.bytes + off, 32, marker, sizeof(marker));
 		*nfunc = im.nfunc;
 	}
 	jit_image_free(&im);

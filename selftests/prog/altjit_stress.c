@@ -9,7 +9,9 @@
  *	Every result must be what the kernel's interpreter computes (checked once up front with
  *	bpf_jit_enable=0), every program's functions must all carry one frame (the legacy marker
  *	in all of them or in none), and a tail call pair must share an ABI or have been refused
- *	with EINVAL (counted by altjit as isolation_refused). kselftest TAP; exit 0 iff all passed.
+ *	with EINVAL (counted by altjit as isolation_refused); from 6.10 on, where legacy takes
+ *	the stock tail-call ABI, pairs of two frames must load and run right instead, and nothing
+ *	is refused. kselftest TAP; exit 0 iff all passed.
  *
  *   altjit_stress run PIN SECONDS
  *	Run the pinned program through BPF_PROG_TEST_RUN in a loop for SECONDS (or until SIGTERM /
@@ -39,6 +41,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -162,9 +165,9 @@ static int prog_frame(int fd)
 		return -2;
 	}
 	for (i = 0; i < im.nfunc; i++) {
-		/* the marker sits within the first 24 bytes of a legacy prologue */
-		int legacy = im.func_len[i] >= 24 &&
-			     !!memmem(im.bytes + off, 24, marker, sizeof(marker));
+		/* the marker sits within the first 32 bytes of a legacy prologue */
+		int legacy = im.func_len[i] >= 32 &&
+			     !!memmem(im.bytes + off, 32, marker, sizeof(marker));
 
 		frame = frame == -3 ? legacy : (frame == legacy ? frame : -1);
 		off += im.func_len[i];
@@ -173,8 +176,23 @@ static int prog_frame(int fd)
 	return frame;
 }
 
+/*
+ * 6.10+: legacy's tail calls and entries take the stock ABI (module/frame_legacy.c), so a prog array
+ * may hold programs of both frames; before, their tail-call entries differ and altjit refuses.
+ */
+static bool shared_abi(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 10);
+}
+
 struct outcome {
 	long runs, mismatches, mixed_frames, not_jited, refused, other_errors, by_frame[2];
+	long cross;		/* 6.10+: tail-call pairs of two frames that loaded (and ran) */
 	long wrong_handback;	/* loads altjit handed to the stock JIT for another reason than
 				   the mode or a legacy program with bpf2bpf calls and tail calls */
 };
@@ -244,7 +262,9 @@ static void one(enum kind k, struct outcome *o, bool verbose)
 	}
 	if (tfd >= 0) {
 		tf = prog_frame(tfd);
-		if (f >= 0 && tf >= 0 && tf != f) {
+		if (f >= 0 && tf >= 0 && tf != f && shared_abi()) {
+			o->cross++;
+		} else if (f >= 0 && tf >= 0 && tf != f) {
 			o->mixed_frames++;
 			diag("%s: a %s program tail-calls a %s one", kind_names[k],
 			     f ? "legacy" : "non-legacy", tf ? "legacy" : "non-legacy");
@@ -310,15 +330,16 @@ static void steady(const char *scheme, int legacy, long loads)
 }
 
 /*
- * A tail call from a program of one frame into one of the other: the caller's load must be
- * refused with EINVAL and counted as isolation_refused.
+ * A tail call from a program of one frame into one of the other: before 6.12 the caller's load
+ * must be refused with EINVAL and counted as isolation_refused; from 6.10 on it must load and
+ * run into the target (TARGET_RET), nothing refused.
  */
-static void refuse(const char *target_scheme, const char *caller_scheme)
+static void cross_pair(const char *target_scheme, const char *caller_scheme)
 {
 	struct bpf_insn buf[32];
-	int map, tfd = -1, fd = -1, n, err = 0;
+	int map, tfd = -1, fd = -1, n, err = 0, rerr = -1;
 	long long r0 = read_stat("isolation_refused");
-	__u32 key = 0;
+	__u32 key = 0, ret = 0;
 
 	map = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "aj_pa", 4, 4, 1, NULL);
 	if (map >= 0 && !write_text(MODE_PATH, target_scheme)) {
@@ -328,11 +349,22 @@ static void refuse(const char *target_scheme, const char *caller_scheme)
 			n = build_tail(buf, map);
 			fd = load(buf, n, "aj_tail");
 			err = fd < 0 ? errno : 0;
+			if (fd >= 0)
+				rerr = run(fd, &ret);
 		}
 	}
-	point(tfd >= 0 && fd < 0 && err == EINVAL && read_stat("isolation_refused") - r0 == 1,
-	      "a %s program tail-calling a %s one is refused (EINVAL, isolation_refused +1): %s",
-	      caller_scheme, target_scheme, fd >= 0 ? "it loaded" : strerror(err));
+	if (shared_abi())
+		point(tfd >= 0 && fd >= 0 && !rerr && ret == TARGET_RET &&
+		      prog_frame(fd) == !strcmp(caller_scheme, "legacy") &&
+		      prog_frame(tfd) == !strcmp(target_scheme, "legacy") &&
+		      read_stat("isolation_refused") == r0,
+		      "6.10+: a %s program tail-calls a %s one (one tail-call ABI): returned %u, want %u%s%s",
+		      caller_scheme, target_scheme, ret, TARGET_RET, fd < 0 ? ", load: " : "",
+		      fd < 0 ? strerror(err) : "");
+	else
+		point(tfd >= 0 && fd < 0 && err == EINVAL && read_stat("isolation_refused") - r0 == 1,
+		      "a %s program tail-calling a %s one is refused (EINVAL, isolation_refused +1): %s",
+		      caller_scheme, target_scheme, fd >= 0 ? "it loaded" : strerror(err));
 	if (fd >= 0)
 		close(fd);
 	if (tfd >= 0)
@@ -416,8 +448,10 @@ static int cmd_switch(int argc, char **argv)
 
 	steady("optimized", 0, 40);
 	steady("legacy", 1, 30);
-	refuse("legacy", "optimized");
-	refuse("optimized", "legacy");
+	cross_pair("legacy", "optimized");
+	cross_pair("optimized", "legacy");
+	cross_pair("legacy", "stock");
+	cross_pair("stock", "legacy");
 
 	unlink("/tmp/altjit_flips");
 	refused0 = read_stat("isolation_refused");
@@ -432,8 +466,8 @@ static int cmd_switch(int argc, char **argv)
 	waitpid(flipper, &status, 0);
 	write_text(MODE_PATH, "stock");
 
-	diag("%ld runs, %ld legacy and %ld other programs, %ld tail-call loads refused, %ld mode flips",
-	     o.runs, o.by_frame[1], o.by_frame[0], o.refused, flips);
+	diag("%ld runs, %ld legacy and %ld other programs, %ld tail-call loads refused, %ld pairs of two frames ran, %ld mode flips",
+	     o.runs, o.by_frame[1], o.by_frame[0], o.refused, o.cross, flips);
 	point(flips >= min_flips, "the mode flipped at least %ld times while programs loaded (%ld)",
 	      min_flips, flips);
 	point(o.runs >= iters / 2, "programs loaded and ran (%ld of %ld)", o.runs, iters);
@@ -447,8 +481,17 @@ static int cmd_switch(int argc, char **argv)
 	point(!o.other_errors, "no load failed for another reason (%ld)", o.other_errors);
 	point(refused0 >= 0 && read_stat("isolation_refused") - refused0 == o.refused,
 	      "each refused tail-call load was an isolation refusal counted by altjit (%ld)", o.refused);
-	/* Under switching, a tail-call pair lands on two schemes often: never refusing is a bug. */
-	point(o.refused > 0, "tail-call pairs compiled under two frames were refused (%ld)", o.refused);
+	/*
+	 * Under switching, a tail-call pair lands on two schemes often: never refusing is a bug
+	 * before 6.10; from 6.10 on such pairs must have loaded and run right, and none refused.
+	 */
+	if (shared_abi())
+		point(o.cross > 0 && !o.refused,
+		      "6.10+: tail-call pairs compiled under two frames loaded and ran (%ld), none refused (%ld)",
+		      o.cross, o.refused);
+	else
+		point(o.refused > 0 && !o.cross, "tail-call pairs compiled under two frames were refused (%ld)",
+		      o.refused);
 	/* Only the mode (or legacy's one exception) may send a program to the stock JIT. */
 	point(!o.wrong_handback,
 	      "under switching, no program handed to the stock JIT but for the mode (%ld were)",

@@ -152,7 +152,7 @@ bool make_set(uint64_t seed, struct progset *ps)
 		o.len = 16 + (uint32_t)((x >> 8) % 160);
 		o.nr_subprogs = (x >> 16) % 3 == 0 ? 1 + (uint32_t)((x >> 20) % AJF_MAX_SUBPROGS) : 0;
 		if (o.nr_subprogs) {
-			/* bpf2bpf + tail calls: no interpreter, no legacy; not too often */
+			/* bpf2bpf + tail calls: no interpreter (6.12+: legacy hands them to stock); not too often */
 			if ((x >> 44) % 3)
 				o.classes &= ~AJF_TAIL_CALL;
 			o.stack_size = small_stacks[(x >> 24) % 4];
