@@ -441,15 +441,52 @@ static bool has_marker(const struct host_jit *j, const struct aj_target *t)
 	return !memcmp(j->image + (t->ibt ? 4 : 0) + 5, t->tc_nop_len == 3 ? m3 : m2, 4);
 }
 
+/*
+ * Both kinds of probe target (marked, not) for j's indirect and, when direct_ok, o's direct tail
+ * call (its own jump decoded): a marked target is entered at entry_off with the frame kept (r0
+ * 0x6b), any other with the stock ABI (r0 stock_r0: the counter as the caller hands it on).
+ */
+static void probe_entries(const struct aj_target *t, const char *vn, const char *who,
+			  struct host_jit *j, struct host_jit *o, int direct_ok, void *array,
+			  uint32_t entry_off, uint64_t stock_r0, const char *marked, const char *unmarked,
+			  const char *entry)
+{
+	uint8_t obj[HOST_PROG_OBJ_SIZE] = { 0 };
+	uint64_t ctx[8] = { 0 }, bad, r0;
+	int direct, marker;
+
+	for (direct = 0; direct < 1 + direct_ok; direct++)
+		for (marker = 0; marker < 2; marker++) {
+			uint8_t *img = probe_run(t, marker, obj, array, direct ? o : j, direct, ctx,
+						 &r0, &bad), *dest = NULL;
+			uint32_t hot = direct ? o->pokes[0].hot : 0;
+			int32_t rel;
+
+			if (direct) {
+				memcpy(&rel, o->image + hot + 1, 4);
+				dest = o->image + hot + 5 + rel;
+			}
+			tap(img && (!direct || (o->image[hot] == 0xe9 &&
+						dest == (marker ? img + entry_off : o->image + hot + 5))) &&
+			    r0 == (marker ? 0x6b : stock_r0) && !bad,
+			    "%s %s: %s, a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
+			    who, vn, direct ? "direct" : "indirect", marker ? marked : unmarked,
+			    marker ? entry :
+				     direct ? "through its own jump's next instruction: the stock exit and the site" :
+					      "at X86_TAIL_CALL_OFFSET with the stock ABI",
+			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
+			    (unsigned long long)bad);
+		}
+}
+
 static void test_keep_entry(unsigned hv)
 {
 	struct host_jit j, o;
 	struct aj_target t;
-	uint8_t obj[HOST_PROG_OBJ_SIZE] = { 0 };
 	uint64_t ctx[8] = { 0 }, bad, r0, stock_r0;
 	const char *vn;
 	void *array;
-	int marker, direct, direct_ok;
+	int direct_ok;
 
 	host_target(&t, hv);
 	vn = host_variant_name(hv);
@@ -475,29 +512,9 @@ static void test_keep_entry(unsigned hv)
 			o.pokes[0].hot && has_marker(&o, &t) && o.ctx.frame_mode,
 			"keep %s: a program with a direct tail call that tailpoke follows: keep mode, marker, its own jump",
 			vn);
-	for (direct = 0; direct < 1 + direct_ok; direct++)
-		for (marker = 0; marker < 2; marker++) {
-			uint8_t *img = probe_run(&t, marker, obj, array, direct ? &o : &j, direct, ctx,
-						 &r0, &bad), *dest = NULL;
-			int32_t rel;
-
-			if (direct) {
-				memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
-				dest = o.image + o.pokes[0].hot + 5 + rel;
-			}
-			tap(img && (!direct || (o.image[o.pokes[0].hot] == 0xe9 &&
-						dest == (marker ? img + keep_entry_off(&t) :
-								  o.image + o.pokes[0].hot + 5))) &&
-			    r0 == (marker ? 0x6b : stock_r0) && !bad,
-			    "keep %s: %s, a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
-			    vn, direct ? "direct" : "indirect",
-			    marker ? "with the marker" : "with the stock JIT's bytes (31 c0)",
-			    marker ? "at its keep entry, frame kept" :
-				     direct ? "through its own jump's next instruction: the stock exit and the site" :
-					      "at X86_TAIL_CALL_OFFSET with the stock ABI",
-			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : stock_r0),
-			    (unsigned long long)bad);
-		}
+	probe_entries(&t, vn, "keep", &j, &o, direct_ok, array, keep_entry_off(&t), stock_r0,
+		      "with the marker", "with the stock JIT's bytes (31 c0)",
+		      "at its keep entry, frame kept");
 	/* an empty slot: no jump at all */
 	memset((uint8_t *)array + HOST_ARRAY_PTRS_OFF, 0, 8);
 	bad = 0;
@@ -536,11 +553,9 @@ static void test_legacy_entry(unsigned hv)
 {
 	struct host_jit j, o;
 	struct aj_target t;
-	uint8_t obj[HOST_PROG_OBJ_SIZE] = { 0 };
-	uint64_t ctx[8] = { 0 }, bad, r0;
 	const char *vn;
 	void *array;
-	int marker, direct, direct_ok;
+	int direct_ok;
 
 	host_target(&t, hv);
 	vn = host_variant_name(hv);
@@ -554,29 +569,9 @@ static void test_legacy_entry(unsigned hv)
 				      array, true, &t, &aj_frame_legacy) && o.nr_pokes == 1 && o.pokes[0].hot,
 			"legacy %s: a program with a direct tail call that tailpoke follows: its own jump", vn);
 	probe_legacy = true;
-	for (direct = 0; direct < 1 + direct_ok; direct++)
-		for (marker = 0; marker < 2; marker++) {
-			uint8_t *img = probe_run(&t, marker, obj, array, direct ? &o : &j, direct, ctx,
-						 &r0, &bad), *dest = NULL;
-			int32_t rel;
-
-			if (direct) {
-				memcpy(&rel, o.image + o.pokes[0].hot + 1, 4);
-				dest = o.image + o.pokes[0].hot + 5 + rel;
-			}
-			tap(img && (!direct || (o.image[o.pokes[0].hot] == 0xe9 &&
-						dest == (marker ? img + legacy_reuse_off(&t) :
-								  o.image + o.pokes[0].hot + 5))) &&
-			    r0 == (marker ? 0x6b : 1) && !bad,
-			    "legacy %s: %s, a target %s is entered %s (r0 %#llx, want %#llx; callee-saved/rsp bad %#llx)",
-			    vn, direct ? "direct" : "indirect",
-			    marker ? "with legacy's marker" : "with the JITs' 7-byte NOP there",
-			    marker ? "at its reuse entry, frame kept" :
-				     direct ? "through its own jump's next instruction: the stock exit and the site" :
-					      "at X86_TAIL_CALL_OFFSET with the stock ABI",
-			    (unsigned long long)r0, (unsigned long long)(marker ? 0x6b : 1),
-			    (unsigned long long)bad);
-		}
+	probe_entries(&t, vn, "legacy", &j, &o, direct_ok, array, legacy_reuse_off(&t), 1,
+		      "with legacy's marker", "with the JITs' 7-byte NOP there",
+		      "at its reuse entry, frame kept");
 	probe_legacy = false;
 	host_jit_free(&j);
 	host_jit_free(&o);
