@@ -210,22 +210,11 @@ static u32 opt_tc_direct_entry(const struct aj_target *t, const u8 *bpf_func)
 static bool opt_tc_indirect(struct aj_ctx *ctx)
 {
 	const struct aj_target *t = ctx->t;
-	struct aj_buf *b = &ctx->b;
-	u32 stock;
 
 	if (!opt_keep(ctx))
 		return false;
 	keep_tc_add_late(ctx);
-	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
-	aj_emit3(b, 0x81, 0x79, keep_marker_off(t));	/* cmp dword [rcx + disp8], imm32 */
-	aj_emit_u32(b, keep_marker(t));
-	stock = aj_jcc_fwd(ctx, X_CC_NE);
-	x86_alu_ri(b, true, X_ADD, X_RCX, keep_entry(t));
-	aj_emit_indirect_jump(ctx, X_RCX);
-	aj_bind_fwd(ctx, stock);
-	keep_unwind(ctx);
-	x86_alu_ri(b, true, X_ADD, X_RCX, t->stock_tc_entry);
-	aj_emit_indirect_jump(ctx, X_RCX);
+	frame_tc_pick_entry(ctx, keep_marker_off(t), keep_marker(t), keep_entry(t), keep_unwind);
 	return true;
 }
 
@@ -321,10 +310,7 @@ static void opt_tc_leave(struct aj_ctx *ctx)
 		 * is, or to its next instruction: the stock ABI, to the kernel's site.
 		 */
 		keep_tc_add_late(ctx);
-		if (aj_env_tail_call_managed(ctx)) {
-			ctx->tc_hot = b->len;
-			x86_jmp_rel32(b, 0);
-		}
+		frame_tc_hot_jump(ctx);
 		keep_unwind(ctx);
 		return;
 	}

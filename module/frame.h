@@ -112,4 +112,41 @@ static inline void legacy_build(struct aj_ctx *ctx)
 	x86_push(b, X_RAX);
 }
 
+/*
+ * A direct tail call's own jump (struct aj_frame's tc_direct_entry), when tailpoke follows the
+ * slot: a jmp rel32 that tailpoke points past a same-kind target's prologue or at the next
+ * instruction, the frame's stock exit.
+ */
+static inline void frame_tc_hot_jump(struct aj_ctx *ctx)
+{
+	if (aj_env_tail_call_managed(ctx)) {
+		ctx->tc_hot = ctx->b.len;
+		x86_jmp_rel32(&ctx->b, 0);
+	}
+}
+
+/*
+ * An indirect tail call that picks the target's entry (rcx: the target's struct bpf_prog): a
+ * target with marker (4 bytes at marker_off) is entered at kept_entry with this frame as it is;
+ * any other leaves it through unwind (the stock ABI) to X86_TAIL_CALL_OFFSET.
+ */
+static inline void frame_tc_pick_entry(struct aj_ctx *ctx, u8 marker_off, u32 marker,
+				       u32 kept_entry, void (*unwind)(struct aj_ctx *ctx))
+{
+	const struct aj_target *t = ctx->t;
+	struct aj_buf *b = &ctx->b;
+	u32 stock;
+
+	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
+	aj_emit3(b, 0x81, 0x79, marker_off);		/* cmp dword [rcx + disp8], imm32 */
+	aj_emit_u32(b, marker);
+	stock = aj_jcc_fwd(ctx, X_CC_NE);
+	x86_alu_ri(b, true, X_ADD, X_RCX, kept_entry);
+	aj_emit_indirect_jump(ctx, X_RCX);
+	aj_bind_fwd(ctx, stock);
+	unwind(ctx);
+	x86_alu_ri(b, true, X_ADD, X_RCX, t->stock_tc_entry);
+	aj_emit_indirect_jump(ctx, X_RCX);
+}
+
 #endif /* _ALTJIT_FRAME_H */

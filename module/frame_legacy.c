@@ -223,10 +223,7 @@ static void legacy_tc_leave(struct aj_ctx *ctx)
 	 * kept) or to the next instruction: the stock exit, then the kernel's site (tc_entry).
 	 * Without tailpoke following the slot, the stock exit only.
 	 */
-	if (aj_env_tail_call_managed(ctx)) {
-		ctx->tc_hot = ctx->b.len;
-		x86_jmp_rel32(&ctx->b, 0);
-	}
+	frame_tc_hot_jump(ctx);
 	legacy_unwind(ctx);
 }
 
@@ -253,23 +250,14 @@ static u32 legacy_tc_entry(const struct aj_ctx *ctx)
 static bool legacy_tc_indirect(struct aj_ctx *ctx)
 {
 	const struct aj_target *t = ctx->t;
-	struct aj_buf *b = &ctx->b;
-	u32 stock;
 
 	if (legacy_mixed(ctx) || !legacy_stock_abi(t))
 		return false;
 	if (t->interp_tc_late)
 		legacy_tc_add(ctx);
-	x86_ldx(b, 8, X_RCX, X_RCX, t->prog_bpf_func_off);
-	aj_emit3(b, 0x81, 0x79, legacy_marker_off(t));	/* cmp dword [rcx + disp8], imm32 */
-	aj_emit_u32(b, AJ_LEGACY_MARKER_HEAD);
-	stock = aj_jcc_fwd(ctx, X_CC_NE);
-	x86_alu_ri(b, true, X_ADD, X_RCX, legacy_reuse_entry(t));
-	aj_emit_indirect_jump(ctx, X_RCX);
-	aj_bind_fwd(ctx, stock);
-	legacy_unwind(ctx);
-	x86_alu_ri(b, true, X_ADD, X_RCX, legacy_resize_entry(t));
-	aj_emit_indirect_jump(ctx, X_RCX);
+	/* the resize entry is X86_TAIL_CALL_OFFSET: legacy_unwind leaves the stock ABI for it */
+	frame_tc_pick_entry(ctx, legacy_marker_off(t), AJ_LEGACY_MARKER_HEAD, legacy_reuse_entry(t),
+			    legacy_unwind);
 	return true;
 }
 

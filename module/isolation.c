@@ -47,11 +47,15 @@ static const struct aj_frame *prog_frame(const struct bpf_prog *fp)
 	return fp->jited && fp->bpf_func ? aj_image_frame(&aj_target, (const u8 *)fp->bpf_func) : NULL;
 }
 
+/* A frame's tail-call ABI on this kernel (NULL: stock, for programs no frame marks). */
+static int frame_abi(const struct aj_frame *f)
+{
+	return f && f->tc_abi ? f->tc_abi(&aj_target) : AJ_TC_ABI_STOCK;
+}
+
 static int prog_abi(const struct bpf_prog *fp)
 {
-	const struct aj_frame *f = prog_frame(fp);
-
-	return f && f->tc_abi ? f->tc_abi(&aj_target) : AJ_TC_ABI_STOCK;
+	return frame_abi(prog_frame(fp));
 }
 
 /* Does any scheme have a tail-call ABI of its own on this kernel? Else there is nothing to check. */
@@ -60,8 +64,7 @@ static bool isolation_needed(void)
 	int i;
 
 	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
-		if (aj_frames[i] && aj_frames[i]->tc_abi &&
-		    aj_frames[i]->tc_abi(&aj_target) != AJ_TC_ABI_STOCK)
+		if (aj_frames[i] && frame_abi(aj_frames[i]) != AJ_TC_ABI_STOCK)
 			return true;
 	return false;
 }
@@ -76,8 +79,7 @@ static const char *abi_name(int abi, char *buf, size_t size)
 	if (abi == AJ_TC_ABI_STOCK)
 		n = scnprintf(buf, size, "stock");
 	for (i = 0; i < ALTJIT_NR_SCHEMES; i++)
-		if (aj_frames[i] &&
-		    (aj_frames[i]->tc_abi ? aj_frames[i]->tc_abi(&aj_target) : AJ_TC_ABI_STOCK) == abi)
+		if (aj_frames[i] && frame_abi(aj_frames[i]) == abi)
 			n += scnprintf(buf + n, size - n, "%s%s", n ? "/" : "", aj_frames[i]->name);
 	return buf;
 }
